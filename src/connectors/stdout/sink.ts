@@ -1,0 +1,60 @@
+import type { Writable } from 'node:stream';
+import type { Sink, SinkWriter } from '../../dsl/sink.js';
+
+/** Options of {@link stdoutSink}. */
+export interface StdoutSinkOptions<T> {
+  /** Turns a record into its line (without the newline). Default: strings as they are, anything else as JSON. */
+  readonly format?: (record: T) => string;
+  /** Where to write. Default `process.stdout`; tests pass their own stream. */
+  readonly stream?: Writable;
+}
+
+/**
+ * Writes one line per record to standard output, at-least-once: each barrier
+ * waits until what was written has been handed to the operating system, and a
+ * restart after a failure prints again what came after the last checkpoint.
+ */
+export function stdoutSink<T>(options: StdoutSinkOptions<T> = {}): Sink<T, 'at-least-once', 'at-most-once', false, never, undefined> {
+  const format = options.format ?? ((record: T) => (typeof record === 'string' ? record : JSON.stringify(record)));
+  return {
+    name: 'stdout',
+    guarantee: 'at-least-once',
+    requires: 'at-most-once',
+    deterministicOnly: false,
+    createWriter: () => new LineWriter(options.stream ?? process.stdout, format),
+  };
+}
+
+class LineWriter<T> implements SinkWriter<T, never, undefined> {
+  constructor(
+    private readonly stream: Writable,
+    private readonly format: (record: T) => string,
+  ) {}
+
+  write(record: T): void | Promise<void> {
+    // Honour the stream's backpressure: a full buffer holds later records (and so pauses the sources).
+    if (!this.stream.write(`${this.format(record)}\n`)) return this.drained();
+  }
+
+  async prepareCommit(): Promise<never[]> {
+    if (this.stream.writableNeedDrain) await this.drained();
+    await new Promise<void>((resolve, reject) => this.stream.write('', (error) => (error ? reject(error) : resolve())));
+    return [];
+  }
+
+  close(): void {}
+
+  private drained(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onDrain = (): void => {
+        this.stream.off('error', onError);
+        resolve();
+      };
+      const onError = (error: Error): void => {
+        this.stream.off('drain', onDrain);
+        reject(error);
+      };
+      this.stream.once('drain', onDrain).once('error', onError);
+    });
+  }
+}

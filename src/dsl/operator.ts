@@ -1,0 +1,51 @@
+import type { Flow } from './element.js';
+import type { Guarantee, Replay } from './guarantee.js';
+import type { StateRegistry } from '../snapshot/state.js';
+
+/** What the runtime hands an operator when it is wired into a job. */
+export interface OperatorContext {
+  /** Stable id of this operator within the job; its state is stored under it. */
+  readonly id: string;
+  /** Register checkpointed state here; an operator that does takes part in checkpoints. */
+  readonly state: StateRegistry;
+  /**
+   * Report records an asynchronous stage holds (positive) or has released
+   * (negative), so sources pause while too much is in flight.
+   */
+  readonly inFlight: (delta: number) => void;
+}
+
+/** Facts about an operator that the types and the runtime both read. */
+export interface OperatorInfo<G extends Guarantee, R extends Replay> {
+  /** Short name, part of the operator's state id. */
+  readonly name: string;
+  /** The strongest guarantee the operator keeps. */
+  readonly guarantee: G;
+  /** Whether it emits the same output when its input is replayed. */
+  readonly replay: R;
+}
+
+/** Where an operator keeps its {@link OperatorInfo}. */
+export const operatorInfo: unique symbol = Symbol('onceflow.operator');
+
+/**
+ * A step of a pipeline: a plain function from one flow to another, as in
+ * RxJS, branded with the guarantee it keeps. Only {@link defineOperator}
+ * brands one, so a raw RxJS operator cannot slip in unchecked; use `rx()`.
+ */
+export interface Operator<In, Out, G extends Guarantee = 'exactly-once', R extends Replay = 'deterministic'> {
+  (input: Flow<In>, context: OperatorContext): Flow<Out>;
+  readonly [operatorInfo]: OperatorInfo<G, R>;
+}
+
+/**
+ * Brand a flow function as an operator. The function must forward every
+ * marker in order, never move a record across a barrier, and keep any state
+ * it needs across failures in `context.state`.
+ */
+export function defineOperator<In, Out, G extends Guarantee = 'exactly-once', R extends Replay = 'deterministic'>(
+  info: OperatorInfo<G, R>,
+  apply: (input: Flow<In>, context: OperatorContext) => Flow<Out>,
+): Operator<In, Out, G, R> {
+  return Object.assign(apply, { [operatorInfo]: info });
+}

@@ -1,0 +1,89 @@
+import type { Guarantee, GuaranteeViolation, Satisfies } from './guarantee.js';
+import type { Logger, PipelineOptions, PipelineSettings } from './settings.js';
+import type { Source } from './source.js';
+import { Stream } from './stream.js';
+import { ConfigurationError } from '../errors.js';
+import { guarantees, satisfies } from './guarantee.js';
+
+/** The guarantee a pipeline declared it needs. */
+export type NeededBy<O extends PipelineOptions> = O extends { readonly guarantee: infer N extends Guarantee } ? N : 'at-most-once';
+
+/** Whether the pipeline checkpoints. */
+export type Checkpointed<O extends PipelineOptions> = O extends { readonly checkpoints: object } ? true : false;
+
+/** What a source gives inside a pipeline: its own guarantee with checkpoints, at-most-once without. */
+export type SourceGuarantee<G extends Guarantee, Checked extends boolean> = Checked extends true ? G : 'at-most-once';
+
+/** `unknown` when the source can feed a pipeline needing `Need`, otherwise a {@link GuaranteeViolation}. */
+export type SourceCheck<G extends Guarantee, Checked extends boolean, Need extends Guarantee> =
+  Satisfies<SourceGuarantee<G, Checked>, Need> extends true
+    ? unknown
+    : Checked extends true
+      ? GuaranteeViolation<`pipeline needs ${Need} but the source is ${G}`>
+      : GuaranteeViolation<`pipeline needs ${Need} but has no checkpoints, so it is at-most-once`>;
+
+/** A pipeline being built: pick its sources with {@link from}. */
+export class Pipeline<Need extends Guarantee, Checked extends boolean> {
+  /** @internal Created by {@link pipeline}. */
+  constructor(/** @internal */ readonly settings: PipelineSettings) {}
+
+  /** Read from `source`. Does not compile when the source is weaker than the pipeline needs. */
+  from<T, G extends Guarantee, P>(
+    source: Source<T, G, P> & SourceCheck<G, Checked, Need>,
+  ): Stream<T, SourceGuarantee<G, Checked>, 'deterministic', Need> {
+    const guarantee = (this.settings.checkpoints ? source.guarantee : 'at-most-once') as SourceGuarantee<G, Checked>;
+    if (!satisfies(guarantee, this.settings.guarantee)) {
+      throw new ConfigurationError(`pipeline '${this.settings.id}' needs ${this.settings.guarantee} but source '${source.name}' gives ${guarantee}`);
+    }
+    return new Stream(this.settings, guarantee, 'deterministic', (wiring) => wiring.source(source as Source<T, Guarantee, unknown>));
+  }
+}
+
+const stderrLogger: Logger = {
+  info: () => {},
+  warn: (message) => console.error(`onceflow: ${message}`),
+  error: (message) => console.error(`onceflow: ${message}`),
+};
+
+/**
+ * Start building a job.
+ *
+ * ```ts
+ * const job = pipeline({ id: 'orders', guarantee: 'exactly-once', checkpoints: { interval: 1000 } })
+ *   .from(kafkaSource(...))
+ *   .pipe(map(parse), keyBy((o) => o.customer), count())
+ *   .to(rollingFileSink(...));
+ * await job.run();
+ * ```
+ */
+export function pipeline<const O extends PipelineOptions>(options: O): Pipeline<NeededBy<O>, Checkpointed<O>> {
+  if (typeof options.id !== 'string' || !/^[\w.-]+$/.test(options.id)) {
+    throw new ConfigurationError(`pipeline id must be a non-empty string of letters, digits, '.', '_' or '-', got ${JSON.stringify(options.id)}`);
+  }
+  const guarantee = options.guarantee ?? 'at-most-once';
+  if (!guarantees.includes(guarantee)) throw new ConfigurationError(`unknown guarantee ${JSON.stringify(guarantee)}`);
+  const checkpoints = options.checkpoints;
+  if (checkpoints) {
+    if (!(checkpoints.interval > 0)) throw new ConfigurationError(`checkpoints.interval must be a positive number of ms, got ${checkpoints.interval}`);
+    if (checkpoints.maxConcurrent !== undefined && !(checkpoints.maxConcurrent >= 1)) {
+      throw new ConfigurationError(`checkpoints.maxConcurrent must be at least 1, got ${checkpoints.maxConcurrent}`);
+    }
+  }
+  if (options.restart && !checkpoints) {
+    // Restarting without a checkpoint replays sources from the start: duplicates, not at-most-once.
+    throw new ConfigurationError(`pipeline '${options.id}' has a restart strategy but no checkpoints; restarts resume from checkpoints`);
+  }
+  const high = options.flowControl?.highWaterMark ?? 10_000;
+  const low = options.flowControl?.lowWaterMark ?? Math.floor(high / 2);
+  if (!(high >= 1) || !(low >= 0) || low >= high) {
+    throw new ConfigurationError(`flowControl needs 0 <= lowWaterMark < highWaterMark, got ${low} and ${high}`);
+  }
+  return new Pipeline({
+    id: options.id,
+    guarantee,
+    checkpoints,
+    restart: options.restart,
+    flowControl: { highWaterMark: high, lowWaterMark: low },
+    logger: options.logger ?? stderrLogger,
+  });
+}

@@ -1,0 +1,56 @@
+// The public surface. Everything not exported here is internal.
+
+// Guarantee types and the pipeline DSL
+export type { Guarantee, Weakest, Satisfies, Replay, BothReplay, GuaranteeViolation } from './dsl/guarantee.js';
+export { guarantees, weakest, satisfies } from './dsl/guarantee.js';
+export { pipeline, Pipeline } from './dsl/pipeline.js';
+export type { NeededBy, Checkpointed, SourceGuarantee, SourceCheck } from './dsl/pipeline.js';
+export { Stream } from './dsl/stream.js';
+export type { EndToEnd, SinkCheck, Wiring } from './dsl/stream.js';
+export { union } from './dsl/union.js';
+export { Job } from './dsl/job.js';
+export type { PipelineOptions, CheckpointOptions, FlowControlOptions, Logger } from './dsl/settings.js';
+
+// Stream elements and the contracts of operators, sources and sinks
+export { Marker, Watermark } from './dsl/element.js';
+export type { Flow } from './dsl/element.js';
+export { defineOperator, operatorInfo } from './dsl/operator.js';
+export type { Operator, OperatorContext, OperatorInfo } from './dsl/operator.js';
+export type { Source, SourceReader, SourceOutput, SourceReaderContext } from './dsl/source.js';
+export type { Sink, SinkWriter, SinkWriterContext, Committer } from './dsl/sink.js';
+
+// Operators
+export { map } from './operators/map.js';
+export { filter } from './operators/filter.js';
+export { flatMap } from './operators/flatMap.js';
+export { concatMap } from './operators/concatMap.js';
+export { keyBy } from './operators/keyBy.js';
+export type { Key, Keyed } from './operators/keyBy.js';
+export { rx, StatelessClaimError } from './operators/rx.js';
+export type { RxClaim } from './operators/rx.js';
+
+// Checkpoints: barriers, state, stores, restarts
+export { CheckpointBarrier } from './snapshot/barrier.js';
+export { StateRegistry } from './snapshot/state.js';
+export type { ValueState, OperatorSnapshot } from './snapshot/state.js';
+export type { CheckpointEvent } from './snapshot/coordinator.js';
+export type { Checkpoint, SinkSnapshot, SnapshotStore, SnapshotCodec, LatestCheckpoint } from './snapshot/store.js';
+export { memoryStore } from './snapshot/memory-store.js';
+export type { MemoryStoreOptions } from './snapshot/memory-store.js';
+export { fileStore } from './snapshot/file-store.js';
+export type { FileStoreOptions } from './snapshot/file-store.js';
+export { jsonCodec, structuredCloneCodec } from './snapshot/codec.js';
+export { noRestart, fixedDelayRestart, exponentialBackoffRestart } from './snapshot/restart.js';
+export type { RestartStrategy } from './snapshot/restart.js';
+
+// Running jobs
+export type { JobHandle, JobResult, JobEvent } from './runtime/job-runner.js';
+
+// Connectors
+export { collectionSource } from './connectors/collection/source.js';
+export type { CollectionSourceOptions } from './connectors/collection/source.js';
+export { stdoutSink } from './connectors/stdout/sink.js';
+export type { StdoutSinkOptions } from './connectors/stdout/sink.js';
+
+// Errors
+export { OnceflowError, ConfigurationError, CheckpointFailedError, CorruptCheckpointError, JobFailedError } from './errors.js';

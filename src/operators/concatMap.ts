@@ -1,0 +1,70 @@
+import { from } from 'rxjs';
+import type { ObservableInput, Subscriber, Subscription } from 'rxjs';
+import type { Marker } from '../dsl/element.js';
+import { defineOperator } from '../dsl/operator.js';
+import type { Operator } from '../dsl/operator.js';
+import { operate } from '../runtime/operate.js';
+
+/**
+ * Map each record to a promise, observable or iterable and emit its results,
+ * one record at a time and in input order. A barrier waits behind the records
+ * before it, so asynchronous work never crosses a checkpoint; records waiting
+ * their turn count as in flight for flow control.
+ */
+export function concatMap<In, Out>(project: (value: In) => ObservableInput<Out>): Operator<In, Out> {
+  return defineOperator({ name: 'concatMap', guarantee: 'exactly-once', replay: 'deterministic' }, (input, context) =>
+    operate<In, Out>(input, () => {
+      const waiting: ({ record: In } | { marker: Marker })[] = [];
+      let active: Subscription | undefined;
+      let inputComplete = false;
+
+      return {
+        record(value, out) {
+          waiting.push({ record: value });
+          context.inFlight(1);
+          if (!active) next(out);
+        },
+        marker(marker, out) {
+          if (active) waiting.push({ marker });
+          else out.next(marker);
+        },
+        complete(out) {
+          inputComplete = true;
+          if (!active) out.complete();
+        },
+        finalize() {
+          active?.unsubscribe();
+          context.inFlight(-waiting.filter((w) => 'record' in w).length);
+        },
+      };
+
+      function next(out: Subscriber<Out | Marker>): void {
+        while (!active) {
+          const item = waiting.shift();
+          if (!item) {
+            if (inputComplete) out.complete();
+            return;
+          }
+          if ('marker' in item) {
+            out.next(item.marker);
+            continue;
+          }
+          context.inFlight(-1);
+          let synchronous = true;
+          let finished = false;
+          const subscription = from(project(item.record)).subscribe({
+            next: (result) => out.next(result),
+            error: (error: unknown) => out.error(error),
+            complete: () => {
+              finished = true;
+              active = undefined;
+              if (!synchronous) next(out);
+            },
+          });
+          synchronous = false;
+          if (!finished) active = subscription;
+        }
+      }
+    }),
+  );
+}

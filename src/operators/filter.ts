@@ -1,0 +1,16 @@
+import { defineOperator } from '../dsl/operator.js';
+import type { Operator } from '../dsl/operator.js';
+import { operate } from '../runtime/operate.js';
+
+/** Keep the records for which `predicate` holds. */
+export function filter<T, S extends T>(predicate: (value: T) => value is S): Operator<T, S>;
+export function filter<T>(predicate: (value: T) => boolean): Operator<T, T>;
+export function filter<T>(predicate: (value: T) => boolean): Operator<T, T> {
+  return defineOperator({ name: 'filter', guarantee: 'exactly-once', replay: 'deterministic' }, (input) =>
+    operate<T, T>(input, {
+      record: (value, out) => {
+        if (predicate(value)) out.next(value);
+      },
+    }),
+  );
+}

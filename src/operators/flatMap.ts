@@ -1,0 +1,19 @@
+import { defineOperator } from '../dsl/operator.js';
+import type { Operator } from '../dsl/operator.js';
+import { operate } from '../runtime/operate.js';
+
+/**
+ * Turn each record into zero or more records, synchronously (Flink's
+ * FlatMapFunction). Unlike RxJS's `flatMap` (an alias of `mergeMap`), the
+ * results come out at once and in order; for asynchronous work use
+ * `concatMap`.
+ */
+export function flatMap<In, Out>(project: (value: In) => Iterable<Out>): Operator<In, Out> {
+  return defineOperator({ name: 'flatMap', guarantee: 'exactly-once', replay: 'deterministic' }, (input) =>
+    operate<In, Out>(input, {
+      record: (value, out) => {
+        for (const result of project(value)) out.next(result);
+      },
+    }),
+  );
+}

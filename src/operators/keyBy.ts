@@ -1,0 +1,19 @@
+import { defineOperator } from '../dsl/operator.js';
+import type { Operator } from '../dsl/operator.js';
+import { operate } from '../runtime/operate.js';
+
+/** Values a key may have: compared by value, so keyed state finds them again after a restore. */
+export type Key = string | number | boolean;
+
+/** A record with the key that keyed operators (count, reduce, windows, dedupe) group it by. */
+export interface Keyed<K extends Key, V> {
+  readonly key: K;
+  readonly value: V;
+}
+
+/** Pair each record with its key, for the keyed operators after it. */
+export function keyBy<T, K extends Key>(keyOf: (value: T) => K): Operator<T, Keyed<K, T>> {
+  return defineOperator({ name: 'keyBy', guarantee: 'exactly-once', replay: 'deterministic' }, (input) =>
+    operate<T, Keyed<K, T>>(input, { record: (value, out) => out.next({ key: keyOf(value), value }) }),
+  );
+}

@@ -1,0 +1,10 @@
+import { defineOperator } from '../dsl/operator.js';
+import type { Operator } from '../dsl/operator.js';
+import { operate } from '../runtime/operate.js';
+
+/** Transform each record with `project`, which must be deterministic and keep no state of its own. */
+export function map<In, Out>(project: (value: In) => Out): Operator<In, Out> {
+  return defineOperator({ name: 'map', guarantee: 'exactly-once', replay: 'deterministic' }, (input) =>
+    operate<In, Out>(input, { record: (value, out) => out.next(project(value)) }),
+  );
+}

@@ -1,0 +1,193 @@
+import type { Subscription } from 'rxjs';
+import type { Flow } from '../dsl/element.js';
+import type { Guarantee, Replay } from '../dsl/guarantee.js';
+import type { Operator } from '../dsl/operator.js';
+import { operatorInfo } from '../dsl/operator.js';
+import type { PipelineSettings } from '../dsl/settings.js';
+import type { Committer, Sink } from '../dsl/sink.js';
+import type { Source } from '../dsl/source.js';
+import type { Wiring } from '../dsl/stream.js';
+import { alignBarriers } from '../snapshot/alignment.js';
+import { CheckpointCoordinator } from '../snapshot/coordinator.js';
+import type { CheckpointEvent } from '../snapshot/coordinator.js';
+import { snapshotAtBarriers } from '../snapshot/operator-snapshot.js';
+import { StateRegistry } from '../snapshot/state.js';
+import type { Checkpoint, SnapshotStore } from '../snapshot/store.js';
+import { InFlightGauge } from './flow-control.js';
+import { SinkTask } from './sink-task.js';
+import { SourceTask } from './source-task.js';
+
+/** Everything a job is made of, as `Stream.to()` left it. */
+export interface JobPlan {
+  readonly settings: PipelineSettings;
+  readonly plan: (wiring: Wiring) => Flow<unknown>;
+  readonly sink: Sink<unknown, Guarantee, Guarantee, boolean, unknown, unknown>;
+}
+
+/** How one attempt ended. */
+export type ExecutionOutcome = 'finished' | 'drained' | 'stopped';
+
+/**
+ * One attempt of a job: fresh readers, operator state restored from the
+ * checkpoint, a fresh writer, and a coordinator numbering checkpoints on from
+ * the restored one. It ends when the final checkpoint is committed, when it
+ * is stopped, or with the first failure of any part.
+ */
+export class Execution implements Wiring {
+  private readonly sources: SourceTask<unknown>[] = [];
+  private readonly statefulOperators: string[] = [];
+  private operatorCount = 0;
+  private readonly gauge: InFlightGauge;
+  private coordinator: CheckpointCoordinator | undefined;
+  private subscription: Subscription | undefined;
+  private committer: Committer<unknown> | undefined;
+  private settle: { resolve: (outcome: ExecutionOutcome) => void; reject: (error: unknown) => void } | undefined;
+  private settled = false;
+  private draining = false;
+  private finishing = false;
+  private inputDone = false;
+  private finalCommitted = false;
+
+  constructor(
+    private readonly job: JobPlan,
+    private readonly store: SnapshotStore,
+    private readonly restored: Checkpoint | undefined,
+    private readonly onCheckpoint: (event: CheckpointEvent) => void,
+  ) {
+    const { highWaterMark = 10_000, lowWaterMark = 5_000 } = job.settings.flowControl;
+    this.gauge = new InFlightGauge(
+      highWaterMark,
+      lowWaterMark,
+      () => this.sources.forEach((s) => s.pause()),
+      () => this.sources.forEach((s) => s.resume()),
+    );
+  }
+
+  source<T>(source: Source<T, Guarantee, unknown>): Flow<T> {
+    const id = `${this.sources.length}-${source.name}`;
+    const task = new SourceTask<T>(id, source, this.job.settings.id, this.restored?.sources[id], () => this.sourceExhausted());
+    this.sources.push(task as SourceTask<unknown>);
+    return task.flow;
+  }
+
+  operator<In, Out>(operator: Operator<In, Out, Guarantee, Replay>, input: Flow<In>): Flow<Out> {
+    const id = `${this.operatorCount++}-${operator[operatorInfo].name}`;
+    const state = new StateRegistry(this.restored?.operators[id]);
+    const output = operator(input, { id, state, inFlight: this.gauge.add });
+    if (state.isEmpty) return output;
+    this.statefulOperators.push(id);
+    return snapshotAtBarriers(output, state, (barrier, snapshot) => this.coordinator?.ackOperator(barrier.checkpointId, id, snapshot));
+  }
+
+  union<T>(inputs: Flow<T>[]): Flow<T> {
+    return alignBarriers(inputs);
+  }
+
+  /** Run to the end; resolves with how it ended, rejects with the first failure. */
+  async run(): Promise<ExecutionOutcome> {
+    const result = new Promise<ExecutionOutcome>((resolve, reject) => (this.settle = { resolve, reject }));
+    const { settings, sink } = this.job;
+    const flow = this.job.plan(this);
+    const sinkId = `sink-${sink.name}`;
+    const restoredId = this.restored?.checkpointId ?? 0;
+    const restoredSink = this.restored?.sinks[sinkId];
+    this.committer = sink.createCommitter?.();
+    // Commit is idempotent: the restored checkpoint's writes may or may not have been committed before the crash.
+    if (restoredSink && restoredSink.committables.length > 0) await this.committer?.commit(restoredSink.committables, restoredId);
+    const writer = await sink.createWriter({
+      jobId: settings.id,
+      taskId: sinkId,
+      restoredCheckpointId: restoredId,
+      restoredState: restoredSink?.writerState,
+    });
+    const checkpoints = settings.checkpoints;
+    this.coordinator = new CheckpointCoordinator({
+      jobId: settings.id,
+      store: this.store,
+      interval: checkpoints?.interval,
+      minPause: checkpoints?.minPause ?? 0,
+      timeout: checkpoints?.timeout ?? 60_000,
+      maxConcurrent: checkpoints?.maxConcurrent ?? 1,
+      tolerableFailures: checkpoints?.tolerableFailures ?? 3,
+      restoredId,
+      sources: this.sources,
+      operatorIds: this.statefulOperators,
+      sinkIds: [sinkId],
+      commit: async (checkpoint) => {
+        const committables = checkpoint.sinks[sinkId]?.committables ?? [];
+        if (committables.length > 0) await this.committer?.commit(committables, checkpoint.checkpointId);
+      },
+      onEvent: this.onCheckpoint,
+      onFatal: (error) => this.fail(error),
+    });
+    const task = new SinkTask<unknown>(sinkId, writer, {
+      ack: (checkpointId, snapshot) => this.coordinator?.ackSink(checkpointId, sinkId, snapshot),
+      inFlight: this.gauge.add,
+      fail: (error) => this.fail(error),
+      done: () => {
+        this.inputDone = true;
+        this.succeedIfDone();
+      },
+    });
+    try {
+      this.subscription = flow.subscribe(task);
+      this.coordinator.start();
+      return await result;
+    } finally {
+      this.coordinator.stop();
+      this.subscription?.unsubscribe();
+      await this.closeQuietly([...this.sources.map((s) => () => s.close()), () => writer.close(), () => this.committer?.close?.()]);
+    }
+  }
+
+  /** Stop reading, take a final checkpoint of where the sources are, commit it, and end. */
+  drain(): void {
+    this.draining = true;
+    this.sources.forEach((s) => s.drain());
+  }
+
+  /** End now, without a final checkpoint. */
+  stop(): void {
+    this.finish('stopped');
+  }
+
+  /** Fail the attempt (first failure wins). */
+  fail(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.settle?.reject(error);
+  }
+
+  private sourceExhausted(): void {
+    if (this.finishing || !this.sources.every((s) => s.isExhausted)) return;
+    this.finishing = true;
+    this.coordinator?.finish().then(
+      () => {
+        this.finalCommitted = true;
+        this.succeedIfDone();
+      },
+      // The coordinator has already reported the failure through onFatal.
+      () => {},
+    );
+  }
+
+  private succeedIfDone(): void {
+    if (this.inputDone && this.finalCommitted) this.finish(this.draining ? 'drained' : 'finished');
+  }
+
+  private finish(outcome: ExecutionOutcome): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.settle?.resolve(outcome);
+  }
+
+  private async closeQuietly(closers: (() => unknown)[]): Promise<void> {
+    for (const close of closers) {
+      try {
+        await close();
+      } catch (error) {
+        this.job.settings.logger.warn(`while closing job '${this.job.settings.id}': ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+}

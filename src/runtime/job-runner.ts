@@ -1,0 +1,103 @@
+import { Subject } from 'rxjs';
+import type { Observable } from 'rxjs';
+import type { CheckpointEvent } from '../snapshot/coordinator.js';
+import { fileStore } from '../snapshot/file-store.js';
+import { memoryStore } from '../snapshot/memory-store.js';
+import type { SnapshotStore } from '../snapshot/store.js';
+import { JobFailedError, OnceflowError } from '../errors.js';
+import { Execution } from './execution.js';
+import type { ExecutionOutcome, JobPlan } from './execution.js';
+
+/** Something that happened to a running job, for monitoring. */
+export type JobEvent =
+  | CheckpointEvent
+  | { readonly type: 'restored'; readonly checkpointId: number }
+  | { readonly type: 'restarting'; readonly attempt: number; readonly delayMs: number; readonly error: unknown };
+
+/** How a job ended. */
+export interface JobResult {
+  /** `finished`: every source was exhausted; `drained`: {@link JobHandle.drain}; `stopped`: {@link JobHandle.stop}. */
+  readonly outcome: ExecutionOutcome;
+  /** Attempts run, the first included. */
+  readonly attempts: number;
+}
+
+/** A running job. */
+export interface JobHandle {
+  /** Checkpoints completed and failed, restores and restarts; completes when the job ends. */
+  readonly events: Observable<JobEvent>;
+  /** Settles when the job ends: with its result, or a {@link JobFailedError} once restarts are used up. */
+  readonly done: Promise<JobResult>;
+  /** Stop reading, take a final checkpoint where the sources are, commit it, and end. Resolves with {@link done}. */
+  drain(): Promise<JobResult>;
+  /** End now without a final checkpoint; uncommitted writes are aborted by the next run. Resolves with {@link done}. */
+  stop(): Promise<JobResult>;
+}
+
+/** Run a job, restarting it from its latest completed checkpoint as its restart strategy allows. */
+export function startJob(job: JobPlan): JobHandle {
+  const { settings } = job;
+  const events = new Subject<JobEvent>();
+  const store: SnapshotStore = settings.checkpoints ? (settings.checkpoints.store ?? fileStore()) : memoryStore();
+  let current: Execution | undefined;
+  let ending: 'drain' | 'stop' | undefined;
+  let wakeFromBackoff: (() => void) | undefined;
+  // A function, not a narrowed variable: stop() may be called while run() awaits.
+  const stopping = (): boolean => ending === 'stop';
+
+  async function run(): Promise<JobResult> {
+    for (let attempt = 1, failures = 0; ; attempt++) {
+      const restored = settings.checkpoints ? await latestCheckpoint() : undefined;
+      if (restored) events.next({ type: 'restored', checkpointId: restored.checkpointId });
+      current = new Execution(job, store, restored, (event) => events.next(event));
+      if (stopping()) current.stop();
+      if (ending === 'drain') queueMicrotask(() => current?.drain());
+      try {
+        return { outcome: await current.run(), attempts: attempt };
+      } catch (error) {
+        if (stopping()) return { outcome: 'stopped', attempts: attempt };
+        failures++;
+        const delay = error instanceof OnceflowError && !error.retriable ? undefined : settings.restart?.nextDelay(failures);
+        const reason = error instanceof Error ? error.message : String(error);
+        if (delay === undefined) {
+          throw new JobFailedError(`job '${settings.id}' failed after ${attempt} attempt(s): ${reason}`, attempt, { cause: error });
+        }
+        settings.logger.warn(`job '${settings.id}' failed (${reason}); restarting from its latest checkpoint in ${delay} ms`);
+        events.next({ type: 'restarting', attempt: attempt + 1, delayMs: delay, error });
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          wakeFromBackoff = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        if (stopping()) return { outcome: 'stopped', attempts: attempt };
+      }
+    }
+  }
+
+  async function latestCheckpoint() {
+    const { checkpoint, corrupt } = await store.latest(settings.id);
+    for (const error of corrupt) settings.logger.warn(`${error.message}; falling back to the checkpoint before it`);
+    return checkpoint;
+  }
+
+  const done = run().finally(() => events.complete());
+  // A caller that only uses events must not see an unhandled rejection; `done` still rejects for those who await it.
+  done.catch(() => {});
+  return {
+    events: events.asObservable(),
+    done,
+    drain() {
+      ending ??= 'drain';
+      current?.drain();
+      return done;
+    },
+    stop() {
+      ending = 'stop';
+      current?.stop();
+      wakeFromBackoff?.();
+      return done;
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import type { Observer } from 'rxjs';
+import { Marker } from '../dsl/element.js';
+import type { SinkWriter } from '../dsl/sink.js';
+import { CheckpointBarrier } from '../snapshot/barrier.js';
+import type { SinkSnapshot } from '../snapshot/store.js';
+
+/**
+ * Feeds a flow into a sink writer, one element at a time: while a write or a
+ * pre-commit is in progress, later elements queue (and count as in flight,
+ * which is what pauses the sources), so a barrier is handled only after every
+ * record before it was written.
+ */
+export class SinkTask<T> implements Observer<T | Marker> {
+  private queue: (T | Marker)[] = [];
+  private head = 0;
+  private busy = false;
+  private inputComplete = false;
+  private failed = false;
+
+  constructor(
+    readonly id: string,
+    private readonly writer: SinkWriter<T, unknown, unknown>,
+    private readonly hooks: {
+      readonly ack: (checkpointId: number, snapshot: SinkSnapshot) => void;
+      readonly inFlight: (delta: number) => void;
+      readonly fail: (error: unknown) => void;
+      readonly done: () => void;
+    },
+  ) {}
+
+  next(element: T | Marker): void {
+    if (this.busy) {
+      this.queue.push(element);
+      this.hooks.inFlight(1);
+    } else {
+      this.handle(element);
+    }
+  }
+
+  error(error: unknown): void {
+    this.fail(error);
+  }
+
+  complete(): void {
+    this.inputComplete = true;
+    if (!this.busy) this.hooks.done();
+  }
+
+  private handle(element: T | Marker): void {
+    try {
+      if (element instanceof Marker) {
+        if (element instanceof CheckpointBarrier) this.await(this.prepare(element));
+        return;
+      }
+      const written = this.writer.write(element);
+      if (written) this.await(written);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private async prepare(barrier: CheckpointBarrier): Promise<void> {
+    const committables = await this.writer.prepareCommit(barrier.checkpointId);
+    this.hooks.ack(barrier.checkpointId, { committables, writerState: this.writer.snapshotState?.(barrier.checkpointId) });
+  }
+
+  private await(work: Promise<void>): void {
+    this.busy = true;
+    work.then(
+      () => this.drain(),
+      (error: unknown) => this.fail(error),
+    );
+  }
+
+  private drain(): void {
+    this.busy = false;
+    while (!this.busy && !this.failed && this.head < this.queue.length) {
+      const element = this.queue[this.head++] as T | Marker;
+      this.hooks.inFlight(-1);
+      this.handle(element);
+    }
+    if (this.head === this.queue.length) {
+      this.queue.length = 0;
+      this.head = 0;
+      if (this.inputComplete && !this.busy) this.hooks.done();
+    } else if (this.head >= 4096) {
+      // A queue that never quite empties would otherwise keep every element it ever held.
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private fail(error: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.hooks.fail(error);
+  }
+}

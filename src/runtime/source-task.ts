@@ -1,0 +1,89 @@
+import { Observable } from 'rxjs';
+import type { Subscriber } from 'rxjs';
+import type { Flow, Marker } from '../dsl/element.js';
+import type { Guarantee } from '../dsl/guarantee.js';
+import type { Source, SourceOutput, SourceReader } from '../dsl/source.js';
+import type { CheckpointBarrier } from '../snapshot/barrier.js';
+import type { BarrierInjector } from '../snapshot/coordinator.js';
+
+/**
+ * Runs one source reader for one attempt of a job and injects barriers into
+ * what it emits. A reader that is exhausted keeps its flow open, still
+ * emitting barriers for later checkpoints, until the final checkpoint's
+ * barrier: only then does the flow complete, so aligned inputs downstream
+ * never wait for a barrier that cannot come.
+ */
+export class SourceTask<T> implements BarrierInjector {
+  readonly flow: Flow<T>;
+  private readonly reader: SourceReader<T, unknown>;
+  private subscriber: Subscriber<T | Marker> | undefined;
+  private exhausted = false;
+  private closed = false;
+
+  constructor(
+    readonly id: string,
+    source: Source<T, Guarantee, unknown>,
+    jobId: string,
+    restoredPosition: unknown,
+    private readonly onExhausted: () => void,
+  ) {
+    this.reader = source.createReader({ jobId, taskId: id, restoredPosition });
+    this.flow = new Observable<T | Marker>((subscriber) => {
+      this.subscriber = subscriber;
+      const output: SourceOutput<T> = {
+        next: (record) => {
+          if (!this.exhausted) subscriber.next(record);
+        },
+        error: (error) => subscriber.error(error),
+        complete: () => this.markExhausted(),
+      };
+      Promise.resolve()
+        .then(() => this.reader.start(output))
+        .catch((error: unknown) => subscriber.error(error));
+      return () => void this.close();
+    });
+  }
+
+  /** Whether the reader has no more records (or was told to stop, by a drain). */
+  get isExhausted(): boolean {
+    return this.exhausted;
+  }
+
+  inject(barrier: CheckpointBarrier, final: boolean): unknown {
+    const position = this.reader.position();
+    this.subscriber?.next(barrier);
+    if (final) this.subscriber?.complete();
+    return position;
+  }
+
+  async checkpointComplete(checkpointId: number, position: unknown): Promise<void> {
+    await this.reader.checkpointComplete?.(checkpointId, position);
+  }
+
+  pause(): void {
+    if (!this.exhausted) this.reader.pause();
+  }
+
+  resume(): void {
+    if (!this.exhausted) this.reader.resume();
+  }
+
+  /** Stop reading here, for a drain: the position stays where the last record left it. */
+  drain(): void {
+    this.reader.pause();
+    this.markExhausted();
+  }
+
+  /** Release the reader once. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.reader.close();
+  }
+
+  private markExhausted(): void {
+    if (this.exhausted) return;
+    this.exhausted = true;
+    this.onExhausted();
+  }
+}

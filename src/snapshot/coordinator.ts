@@ -1,0 +1,240 @@
+import { CheckpointBarrier } from './barrier.js';
+import type { OperatorSnapshot } from './state.js';
+import type { Checkpoint, SinkSnapshot, SnapshotStore } from './store.js';
+import { CheckpointFailedError } from '../errors.js';
+
+/** A checkpoint finished or was discarded. */
+export type CheckpointEvent =
+  | {
+      readonly type: 'checkpoint-completed';
+      readonly checkpointId: number;
+      /** Taken when the job ended (sources exhausted, or drained). */
+      readonly final: boolean;
+      /** From trigger to persisted and committed, in ms. */
+      readonly durationMs: number;
+      /** Bytes the snapshot store wrote. */
+      readonly bytes: number;
+    }
+  | { readonly type: 'checkpoint-failed'; readonly checkpointId: number; readonly error: CheckpointFailedError };
+
+/** A source as the coordinator sees it. */
+export interface BarrierInjector {
+  readonly id: string;
+  /** Record the source's position, emit `barrier`, and return the position. */
+  inject(barrier: CheckpointBarrier, final: boolean): unknown;
+  /** Checkpoint `checkpointId` is durable. */
+  checkpointComplete(checkpointId: number, position: unknown): Promise<void>;
+}
+
+/** Settings of a {@link CheckpointCoordinator}. */
+export interface CoordinatorOptions {
+  readonly jobId: string;
+  readonly store: SnapshotStore;
+  /** Periodic trigger interval in ms; `undefined` takes only the final checkpoint. */
+  readonly interval: number | undefined;
+  readonly minPause: number;
+  readonly timeout: number;
+  readonly maxConcurrent: number;
+  readonly tolerableFailures: number;
+  /** Id of the checkpoint the job restored from (0 for a fresh start). */
+  readonly restoredId: number;
+  readonly sources: readonly BarrierInjector[];
+  readonly operatorIds: readonly string[];
+  readonly sinkIds: readonly string[];
+  /** Make a persisted checkpoint's sink writes visible (the sinks' committers). */
+  readonly commit: (checkpoint: Checkpoint) => Promise<void>;
+  readonly onEvent: (event: CheckpointEvent) => void;
+  /** The job cannot go on: too many discarded checkpoints, a store or commit failure. */
+  readonly onFatal: (error: unknown) => void;
+}
+
+interface Pending {
+  readonly barrier: CheckpointBarrier;
+  readonly final: boolean;
+  readonly startedAt: number;
+  readonly sources: Record<string, unknown>;
+  readonly operators: Record<string, OperatorSnapshot>;
+  readonly sinks: Record<string, SinkSnapshot>;
+  readonly awaiting: Set<string>;
+  readonly timer: NodeJS.Timeout;
+}
+
+/**
+ * Triggers checkpoints, collects the acks of operators and sinks, persists a
+ * checkpoint once all have acked, and then has it committed. Acks arrive in
+ * barrier order because every task handles barriers in order, so checkpoints
+ * complete, persist and commit in id order.
+ */
+export class CheckpointCoordinator {
+  private nextId: number;
+  private readonly pending = new Map<number, Pending>();
+  private timer: NodeJS.Timeout | undefined;
+  private lastTrigger = 0;
+  private lastCompletion = 0;
+  private consecutiveFailures = 0;
+  private stopped = false;
+  private finishing: { resolve: () => void; reject: (error: unknown) => void } | undefined;
+  private finalTriggered = false;
+  // Completion is sequential: persist n, commit n, then n+1.
+  private completing: Promise<void> = Promise.resolve();
+  // What sinks prepared for checkpoints that were discarded: committed with the next one that completes.
+  private readonly carried = new Map<string, unknown[]>();
+
+  constructor(private readonly options: CoordinatorOptions) {
+    this.nextId = options.restoredId + 1;
+  }
+
+  /** Begin periodic checkpoints. */
+  start(): void {
+    this.schedule();
+  }
+
+  /** Stop triggering and drop what is pending (the job is going down). */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    for (const p of this.pending.values()) clearTimeout(p.timer);
+    this.pending.clear();
+  }
+
+  /**
+   * Take the final checkpoint (once pending ones are done): sources emit their
+   * last barrier and complete. Resolves when it is persisted and committed.
+   */
+  finish(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.finishing = { resolve, reject };
+      clearTimeout(this.timer);
+      this.triggerFinalWhenIdle();
+    });
+  }
+
+  /** An operator snapshotted its state at barrier `checkpointId`. */
+  ackOperator(checkpointId: number, operatorId: string, snapshot: OperatorSnapshot): void {
+    const p = this.pending.get(checkpointId);
+    if (!p) return;
+    p.operators[operatorId] = snapshot;
+    this.acked(p, operatorId);
+  }
+
+  /** A sink pre-committed at barrier `checkpointId`. */
+  ackSink(checkpointId: number, sinkId: string, snapshot: SinkSnapshot): void {
+    const p = this.pending.get(checkpointId);
+    if (!p) {
+      // Discarded already: what it prepared must still be committed, with the next checkpoint.
+      this.carry(sinkId, snapshot.committables);
+      return;
+    }
+    p.sinks[sinkId] = snapshot;
+    this.acked(p, sinkId);
+  }
+
+  private schedule(): void {
+    const interval = this.options.interval;
+    if (this.stopped || interval === undefined || this.finishing || this.pending.size >= this.options.maxConcurrent) return;
+    const now = Date.now();
+    const delay = Math.max(0, this.lastTrigger + interval - now, this.lastCompletion + this.options.minPause - now);
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.trigger(false), delay);
+  }
+
+  private trigger(final: boolean): void {
+    if (this.stopped) return;
+    const id = this.nextId++;
+    const barrier = new CheckpointBarrier(id, Date.now());
+    this.lastTrigger = barrier.timestamp;
+    const p: Pending = {
+      barrier,
+      final,
+      startedAt: performance.now(),
+      sources: {},
+      operators: {},
+      sinks: {},
+      awaiting: new Set([...this.options.operatorIds, ...this.options.sinkIds]),
+      timer: setTimeout(() => this.expire(id), this.options.timeout),
+    };
+    this.pending.set(id, p);
+    for (const source of this.options.sources) p.sources[source.id] = source.inject(barrier, final);
+    this.schedule();
+  }
+
+  private acked(p: Pending, participant: string): void {
+    p.awaiting.delete(participant);
+    if (p.awaiting.size > 0) return;
+    clearTimeout(p.timer);
+    this.completing = this.completing.then(() => this.complete(p));
+  }
+
+  private async complete(p: Pending): Promise<void> {
+    if (this.stopped) return;
+    const sinks: Record<string, SinkSnapshot> = {};
+    for (const [sinkId, snapshot] of Object.entries(p.sinks)) {
+      const carried = this.carried.get(sinkId) ?? [];
+      sinks[sinkId] = { ...snapshot, committables: [...carried, ...snapshot.committables] };
+    }
+    const checkpoint: Checkpoint = {
+      jobId: this.options.jobId,
+      checkpointId: p.barrier.checkpointId,
+      timestamp: p.barrier.timestamp,
+      final: p.final,
+      sources: p.sources,
+      operators: p.operators,
+      sinks,
+    };
+    try {
+      const bytes = await this.options.store.save(checkpoint);
+      this.carried.clear();
+      this.pending.delete(p.barrier.checkpointId);
+      await this.options.commit(checkpoint);
+      await Promise.all(this.options.sources.map((s) => s.checkpointComplete(checkpoint.checkpointId, checkpoint.sources[s.id])));
+      this.consecutiveFailures = 0;
+      this.lastCompletion = Date.now();
+      this.options.onEvent({
+        type: 'checkpoint-completed',
+        checkpointId: checkpoint.checkpointId,
+        final: p.final,
+        durationMs: performance.now() - p.startedAt,
+        bytes,
+      });
+    } catch (error) {
+      this.fatal(error);
+      return;
+    }
+    if (p.final) this.finishing?.resolve();
+    else if (this.finishing) this.triggerFinalWhenIdle();
+    else this.schedule();
+  }
+
+  private expire(checkpointId: number): void {
+    const p = this.pending.get(checkpointId);
+    if (!p || this.stopped) return;
+    this.pending.delete(checkpointId);
+    for (const [sinkId, snapshot] of Object.entries(p.sinks)) this.carry(sinkId, snapshot.committables);
+    const error = new CheckpointFailedError(
+      `checkpoint ${checkpointId} of job '${this.options.jobId}' timed out after ${this.options.timeout} ms waiting for ${[...p.awaiting].join(', ')}`,
+      checkpointId,
+    );
+    this.options.onEvent({ type: 'checkpoint-failed', checkpointId, error });
+    this.consecutiveFailures++;
+    if (p.final || this.consecutiveFailures > this.options.tolerableFailures) this.fatal(error);
+    else if (this.finishing) this.triggerFinalWhenIdle();
+    else this.schedule();
+  }
+
+  private triggerFinalWhenIdle(): void {
+    if (this.pending.size > 0 || this.finalTriggered) return;
+    this.finalTriggered = true;
+    this.trigger(true);
+  }
+
+  private carry(sinkId: string, committables: readonly unknown[]): void {
+    if (committables.length === 0) return;
+    this.carried.set(sinkId, [...(this.carried.get(sinkId) ?? []), ...committables]);
+  }
+
+  private fatal(error: unknown): void {
+    this.stop();
+    this.finishing?.reject(error);
+    this.options.onFatal(error);
+  }
+}

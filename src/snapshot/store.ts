@@ -1,0 +1,52 @@
+import type { CorruptCheckpointError } from '../errors.js';
+import type { OperatorSnapshot } from './state.js';
+
+/** What a sink stores in a checkpoint. */
+export interface SinkSnapshot {
+  /** What its committer must commit once the checkpoint completes (and again on restore). */
+  readonly committables: readonly unknown[];
+  /** Its writer's state, for aborting what later checkpoints prepared. */
+  readonly writerState: unknown;
+}
+
+/** A completed checkpoint: everything a job needs to resume from it. */
+export interface Checkpoint {
+  readonly jobId: string;
+  readonly checkpointId: number;
+  /** When it was triggered (ms since the epoch). */
+  readonly timestamp: number;
+  /** `true` for the checkpoint taken after every source was exhausted. */
+  readonly final: boolean;
+  /** Source positions by task id. */
+  readonly sources: Readonly<Record<string, unknown>>;
+  /** Operator state by operator id. */
+  readonly operators: Readonly<Record<string, OperatorSnapshot>>;
+  /** Sink committables and writer state by task id. */
+  readonly sinks: Readonly<Record<string, SinkSnapshot>>;
+}
+
+/** Where completed checkpoints are kept. */
+export interface SnapshotStore {
+  /** Persist a completed checkpoint atomically (after a crash it is whole or absent); resolves to the bytes stored. */
+  save(checkpoint: Checkpoint): Promise<number>;
+  /** The newest intact checkpoint of `jobId`, and the newer ones skipped because they were corrupt. */
+  latest(jobId: string): Promise<LatestCheckpoint>;
+  /** Release connections. */
+  close?(): Promise<void>;
+}
+
+/** What {@link SnapshotStore.latest} found. */
+export interface LatestCheckpoint {
+  /** The newest intact checkpoint, if any. */
+  readonly checkpoint: Checkpoint | undefined;
+  /** Newer checkpoints that failed their checksum or could not be decoded, newest first. */
+  readonly corrupt: readonly CorruptCheckpointError[];
+}
+
+/** Turns checkpoints into bytes and back; JSON unless a store is given another. */
+export interface SnapshotCodec {
+  /** Name written beside the data, checked when reading it back. */
+  readonly name: string;
+  encode(checkpoint: Checkpoint): Uint8Array;
+  decode(bytes: Uint8Array): Checkpoint;
+}

@@ -1,0 +1,7 @@
+// `onceflow/testing`: helpers for testing pipelines and operators.
+export { marbles, barrier, BARRIER_MARBLE } from './marbles.js';
+export type { MarbleTools } from './marbles.js';
+export { applyOperator } from './operator-harness.js';
+export type { AppliedOperator } from './operator-harness.js';
+export { memorySink } from './memory-sink.js';
+export type { MemorySink, MemoryTransaction } from './memory-sink.js';

@@ -1,0 +1,64 @@
+import type { Sink } from '../dsl/sink.js';
+
+/** A prepared transaction of {@link memorySink}. */
+export interface MemoryTransaction<T> {
+  readonly transactionId: string;
+  readonly records: readonly T[];
+}
+
+/** A two-phase-commit sink into memory, with what it committed and what it saw. */
+export interface MemorySink<T> extends Sink<T, 'exactly-once', 'exactly-once', false, MemoryTransaction<T>, undefined> {
+  /** Records of committed transactions, in commit order: what a reader of the sink would see. */
+  readonly committed: T[];
+  /** Every record any writer was given, committed or not. */
+  readonly written: T[];
+  /** How many times a commit arrived for a transaction already committed (recovery re-commits). */
+  readonly recommits: number;
+}
+
+/**
+ * An exactly-once sink that keeps everything in this process: each checkpoint
+ * is a transaction that becomes visible in {@link MemorySink.committed} only
+ * when the checkpoint completes; commits are idempotent by transaction id.
+ * For tests of pipelines and of the checkpoint machinery itself.
+ */
+export function memorySink<T>(): MemorySink<T> {
+  const committedIds = new Set<string>();
+  const sink = {
+    name: 'memory',
+    guarantee: 'exactly-once' as const,
+    requires: 'exactly-once' as const,
+    deterministicOnly: false as const,
+    committed: [] as T[],
+    written: [] as T[],
+    recommits: 0,
+    createWriter: ({ taskId }: { taskId: string }) => {
+      let open: T[] = [];
+      return {
+        write(record: T): void {
+          open.push(record);
+          sink.written.push(record);
+        },
+        prepareCommit(checkpointId: number): MemoryTransaction<T>[] {
+          const transaction = { transactionId: `${taskId}-${checkpointId}`, records: open };
+          open = [];
+          return transaction.records.length > 0 ? [transaction] : [];
+        },
+        close(): void {},
+      };
+    },
+    createCommitter: () => ({
+      async commit(transactions: readonly MemoryTransaction<T>[]): Promise<void> {
+        for (const t of transactions) {
+          if (committedIds.has(t.transactionId)) {
+            sink.recommits++;
+            continue;
+          }
+          committedIds.add(t.transactionId);
+          sink.committed.push(...t.records);
+        }
+      },
+    }),
+  };
+  return sink;
+}

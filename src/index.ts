@@ -26,6 +26,13 @@ export { flatMap } from './operators/flatMap.js';
 export { concatMap } from './operators/concatMap.js';
 export { keyBy } from './operators/keyBy.js';
 export type { Key, Keyed } from './operators/keyBy.js';
+export { reduce } from './operators/reduce.js';
+export { count } from './operators/count.js';
+export { countWindow } from './operators/countWindow.js';
+export { timeWindow } from './operators/timeWindow.js';
+export type { TimeWindow, TimeWindowOptions } from './operators/timeWindow.js';
+export { dedupe } from './operators/dedupe.js';
+export type { DedupeOptions } from './operators/dedupe.js';
 export { rx, StatelessClaimError } from './operators/rx.js';
 export type { RxClaim } from './operators/rx.js';
 

@@ -51,10 +51,17 @@ class ElementSubscriber<In, Out> extends Subscriber<In | Marker> {
   }
 }
 
-/** Build an operator's output flow from per-element handlers. */
-export function operate<In, Out>(input: Flow<In>, handlers: (() => ElementHandlers<In, Out>) | ElementHandlers<In, Out>): Flow<Out> {
+/**
+ * Build an operator's output flow from per-element handlers. Pass a function
+ * to get fresh handlers (and their state) per subscription, with the output
+ * at hand for emissions of its own, such as timers.
+ */
+export function operate<In, Out>(
+  input: Flow<In>,
+  handlers: ((out: Subscriber<Out | Marker>) => ElementHandlers<In, Out>) | ElementHandlers<In, Out>,
+): Flow<Out> {
   return new Observable<Out | Marker>((out) => {
-    const h = typeof handlers === 'function' ? handlers() : handlers;
+    const h = typeof handlers === 'function' ? handlers(out) : handlers;
     input.subscribe(new ElementSubscriber(out, h));
     return h.finalize;
   });

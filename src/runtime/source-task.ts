@@ -49,10 +49,10 @@ export class SourceTask<T> implements BarrierInjector {
     return this.exhausted;
   }
 
-  inject(barrier: CheckpointBarrier, final: boolean): unknown {
+  inject(barrier: CheckpointBarrier): unknown {
     const position = this.reader.position();
     this.subscriber?.next(barrier);
-    if (final) this.subscriber?.complete();
+    if (barrier.final) this.subscriber?.complete();
     return position;
   }
 

@@ -13,6 +13,12 @@ export class CheckpointBarrier extends Marker {
     readonly checkpointId: number,
     /** Wall-clock time (ms) at which the coordinator triggered the checkpoint. */
     readonly timestamp: number,
+    /**
+     * The last barrier of a job that is ending (sources exhausted, or drained):
+     * operators holding partial results, such as open time windows, emit them
+     * before forwarding it.
+     */
+    readonly final = false,
   ) {
     super();
   }

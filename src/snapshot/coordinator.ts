@@ -20,8 +20,8 @@ export type CheckpointEvent =
 /** A source as the coordinator sees it. */
 export interface BarrierInjector {
   readonly id: string;
-  /** Record the source's position, emit `barrier`, and return the position. */
-  inject(barrier: CheckpointBarrier, final: boolean): unknown;
+  /** Record the source's position, emit `barrier` (and complete after a final one), and return the position. */
+  inject(barrier: CheckpointBarrier): unknown;
   /** Checkpoint `checkpointId` is durable. */
   checkpointComplete(checkpointId: number, position: unknown): Promise<void>;
 }
@@ -141,7 +141,7 @@ export class CheckpointCoordinator {
   private trigger(final: boolean): void {
     if (this.stopped) return;
     const id = this.nextId++;
-    const barrier = new CheckpointBarrier(id, Date.now());
+    const barrier = new CheckpointBarrier(id, Date.now(), final);
     this.lastTrigger = barrier.timestamp;
     const p: Pending = {
       barrier,
@@ -154,7 +154,7 @@ export class CheckpointCoordinator {
       timer: setTimeout(() => this.expire(id), this.options.timeout),
     };
     this.pending.set(id, p);
-    for (const source of this.options.sources) p.sources[source.id] = source.inject(barrier, final);
+    for (const source of this.options.sources) p.sources[source.id] = source.inject(barrier);
     this.schedule();
   }
 

@@ -1,0 +1,100 @@
+import { asyncScheduler } from 'rxjs';
+import type { Subscription } from 'rxjs';
+import { defineOperator } from '../dsl/operator.js';
+import type { Operator } from '../dsl/operator.js';
+import { operate } from '../runtime/operate.js';
+import { CheckpointBarrier } from '../snapshot/barrier.js';
+import { ConfigurationError } from '../errors.js';
+import type { Key, Keyed } from './keyBy.js';
+
+/** The contents of one fired time window. */
+export interface TimeWindow<V> {
+  /** Window start, inclusive (ms since the epoch). */
+  readonly start: number;
+  /** Window end, exclusive. */
+  readonly end: number;
+  readonly values: readonly V[];
+}
+
+/** Options of {@link timeWindow}. */
+export interface TimeWindowOptions {
+  /** Window length in ms. */
+  readonly size: number;
+  /** Distance between window starts in ms; `size` (tumbling) by default, less for sliding windows. */
+  readonly slide?: number;
+}
+
+interface OpenWindow<K, V> {
+  readonly key: K;
+  readonly start: number;
+  readonly values: readonly V[];
+}
+
+/**
+ * Keyed processing-time window, tumbling or sliding, aligned to the epoch.
+ * Each window fires when the clock passes its end; open windows are
+ * checkpointed, fire on restore if their end has passed, and fire at once
+ * when the job ends (a final barrier). Processing time differs on replay, so
+ * the stream becomes nondeterministic.
+ */
+export function timeWindow<K extends Key, V>(options: TimeWindowOptions): Operator<Keyed<K, V>, Keyed<K, TimeWindow<V>>, 'exactly-once', 'nondeterministic'> {
+  const { size, slide = size } = options;
+  if (!(size > 0)) throw new ConfigurationError(`timeWindow size must be a positive number of ms, got ${size}`);
+  if (!(slide > 0) || slide > size) throw new ConfigurationError(`timeWindow slide must be from 1 to size (${size}) ms, got ${slide}`);
+  return defineOperator({ name: 'timeWindow', guarantee: 'exactly-once', replay: 'nondeterministic' }, (input, context) => {
+    // Keyed by `${start}:${key}` so windows of one key stay apart.
+    const windows = context.state.keyed<string, OpenWindow<K, V>>('windows');
+    return operate<Keyed<K, V>, Keyed<K, TimeWindow<V>>>(input, (out) => {
+      let timer: Subscription | undefined;
+      let timerAt = Number.POSITIVE_INFINITY;
+
+      function fire(upTo: number): void {
+        const due = [...windows.entries()].filter(([, w]) => w.start + size <= upTo).sort(([, a], [, b]) => a.start - b.start);
+        for (const [id, w] of due) {
+          windows.delete(id);
+          out.next({ key: w.key, value: { start: w.start, end: w.start + size, values: w.values } });
+        }
+      }
+
+      function arm(): void {
+        let earliest = Number.POSITIVE_INFINITY;
+        for (const w of windows.values()) earliest = Math.min(earliest, w.start + size);
+        if (earliest >= timerAt) return;
+        timer?.unsubscribe();
+        timerAt = earliest;
+        if (earliest === Number.POSITIVE_INFINITY) return;
+        timer = asyncScheduler.schedule(() => {
+          timerAt = Number.POSITIVE_INFINITY;
+          timer = undefined;
+          try {
+            fire(asyncScheduler.now());
+            arm();
+          } catch (error) {
+            out.error(error);
+          }
+        }, Math.max(0, earliest - asyncScheduler.now()));
+      }
+
+      arm();
+      return {
+        record({ key, value }) {
+          const now = asyncScheduler.now();
+          // Every window [start, start + size) containing now, for starts on the slide grid.
+          for (let start = Math.floor(now / slide) * slide; start > now - size; start -= slide) {
+            const id = `${start}:${String(key)}`;
+            const w = windows.get(id);
+            windows.set(id, { key, start, values: [...(w?.values ?? []), value] });
+          }
+          arm();
+        },
+        marker(marker, target) {
+          if (marker instanceof CheckpointBarrier && marker.final) fire(Number.POSITIVE_INFINITY);
+          target.next(marker);
+        },
+        finalize() {
+          timer?.unsubscribe();
+        },
+      };
+    });
+  });
+}

@@ -1,0 +1,206 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { PassThrough } from 'node:stream';
+import {
+  collectionSource,
+  ConfigurationError,
+  fixedDelayRestart,
+  JobFailedError,
+  map,
+  memoryStore,
+  pipeline,
+  stdoutSink,
+  union,
+} from 'onceflow';
+import type { JobEvent, Sink } from 'onceflow';
+import { memorySink } from 'onceflow/testing';
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+const quiet = { info() {}, warn() {}, error() {} };
+
+test('a finished job has committed every record exactly once, through its final checkpoint', async () => {
+  const sink = memorySink<number>();
+  const job = pipeline({ id: 'e2e', guarantee: 'exactly-once', checkpoints: { interval: 2, store: memoryStore() } })
+    .from(collectionSource(range(50_000)))
+    .pipe(map((x: number) => x * 2))
+    .to(sink);
+  assert.is(job.guarantee, 'exactly-once');
+  const handle = job.start();
+  const events: JobEvent[] = [];
+  handle.events.subscribe((e) => events.push(e));
+  const result = await handle.done;
+  assert.equal(result, { outcome: 'finished', attempts: 1 });
+  assert.equal(sink.committed, range(50_000).map((x) => x * 2));
+  const completed = events.filter((e) => e.type === 'checkpoint-completed');
+  assert.ok(completed.length >= 2, `periodic checkpoints plus the final one, got ${completed.length}`);
+  assert.ok(completed.at(-1)?.type === 'checkpoint-completed' && completed.at(-1)?.final);
+});
+
+test('failures thrown by an operator are recovered from the last checkpoint with no loss and no duplicate', async () => {
+  const sink = memorySink<number>();
+  const failAt = new Set([7_000, 23_000, 41_000]);
+  const job = pipeline({
+    id: 'recover',
+    guarantee: 'exactly-once',
+    checkpoints: { interval: 1, store: memoryStore() },
+    restart: fixedDelayRestart({ attempts: 5, delay: 1 }),
+    logger: quiet,
+  })
+    .from(collectionSource(range(50_000), { chunkSize: 256 }))
+    .pipe(
+      map((x: number) => {
+        if (failAt.delete(x)) throw new Error(`injected failure at ${x}`);
+        return x + 1;
+      }),
+    )
+    .to(sink);
+  const handle = job.start();
+  const restarts: JobEvent[] = [];
+  handle.events.subscribe((e) => e.type === 'restarting' && restarts.push(e));
+  const result = await handle.done;
+  assert.is(result.attempts, 4);
+  assert.is(restarts.length, 3);
+  assert.ok(sink.written.length > 50_000, 'replays wrote some records twice into the writers');
+  assert.equal(sink.committed, range(50_000).map((x) => x + 1));
+});
+
+test('a job without a restart strategy fails with the cause', async () => {
+  const job = pipeline({ id: 'no-restart', checkpoints: { interval: 10, store: memoryStore() } })
+    .from(collectionSource([1, 2, 3]))
+    .pipe(
+      map((x: number) => {
+        if (x === 2) throw new RangeError('two');
+        return x;
+      }),
+    )
+    .to(memorySink<number>());
+  try {
+    await job.run();
+    assert.unreachable('should fail');
+  } catch (error) {
+    assert.instance(error, JobFailedError);
+    assert.instance((error as JobFailedError).cause, RangeError);
+    assert.is((error as JobFailedError).attempts, 1);
+  }
+});
+
+test('a non-retriable error is not restarted whatever the strategy', async () => {
+  const job = pipeline({ id: 'config', checkpoints: { interval: 10, store: memoryStore() }, restart: fixedDelayRestart({ attempts: 9, delay: 1 }), logger: quiet })
+    .from(collectionSource([1]))
+    .pipe(
+      map(() => {
+        throw new ConfigurationError('bad');
+      }),
+    )
+    .to(memorySink<number>());
+  const error = await job.run().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.instance(error, JobFailedError);
+  assert.is((error as JobFailedError).attempts, 1);
+});
+
+test('a job stopped mid-stream and started again with the same id and store resumes where its checkpoint was', async () => {
+  const store = memoryStore();
+  const sink = memorySink<number>();
+  const build = () =>
+    pipeline({ id: 'resume', guarantee: 'exactly-once', checkpoints: { interval: 1, store } })
+      .from(collectionSource(range(200_000), { chunkSize: 128 }))
+      .to(sink);
+  const first = build().start();
+  await new Promise<void>((resolve) => first.events.subscribe((e) => e.type === 'checkpoint-completed' && e.checkpointId === 5 && resolve()));
+  const stopped = await first.stop();
+  assert.is(stopped.outcome, 'stopped');
+  const committedAtStop = sink.committed.length;
+  assert.ok(committedAtStop > 0 && committedAtStop < 200_000, `stopped mid-stream, committed ${committedAtStop}`);
+  const restoredFrom: number[] = [];
+  const second = build().start();
+  second.events.subscribe((e) => e.type === 'restored' && restoredFrom.push(e.checkpointId));
+  await second.done;
+  assert.ok(restoredFrom[0] !== undefined && restoredFrom[0] >= 5);
+  assert.equal(sink.committed, range(200_000));
+});
+
+test('drain takes a final checkpoint where the sources are and commits everything read', async () => {
+  const store = memoryStore();
+  const sink = memorySink<number>();
+  const build = () =>
+    pipeline({ id: 'drain', checkpoints: { interval: 1000, store } })
+      .from(collectionSource(range(100_000), { chunkSize: 100 }))
+      .to(sink);
+  const handle = build().start();
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  const result = await handle.drain();
+  assert.is(result.outcome, 'drained');
+  assert.equal(sink.committed, sink.written, 'everything written was committed by the final checkpoint');
+  assert.ok(sink.committed.length < 100_000);
+  await build().run();
+  assert.equal(sink.committed, range(100_000));
+});
+
+test('a sink slower than its source pauses the source: in-flight records stay under the high-water mark', async () => {
+  let queued = 0;
+  let maxQueued = 0;
+  const written: number[] = [];
+  const slowSink: Sink<number, 'at-least-once'> = {
+    name: 'slow',
+    guarantee: 'at-least-once',
+    requires: 'at-most-once',
+    deterministicOnly: false,
+    createWriter: () => ({
+      write(record: number) {
+        written.push(record);
+        return new Promise<void>((resolve) => setImmediate(resolve));
+      },
+      prepareCommit: () => [],
+      close() {},
+    }),
+  };
+  const job = pipeline({ id: 'slow', checkpoints: { interval: 20, store: memoryStore() }, flowControl: { highWaterMark: 500, lowWaterMark: 100 } })
+    .from(collectionSource(range(20_000), { chunkSize: 64 }))
+    .pipe(
+      map((x: number) => {
+        queued = x - written.length;
+        maxQueued = Math.max(maxQueued, queued);
+        return x;
+      }),
+    )
+    .to(slowSink);
+  await job.run();
+  assert.is(written.length, 20_000);
+  // The source stops within one chunk of the mark.
+  assert.ok(maxQueued <= 500 + 64, `at most ${500 + 64} in flight, saw ${maxQueued}`);
+});
+
+test('union merges streams of one pipeline and checkpoints through alignment', async () => {
+  const sink = memorySink<string>();
+  const p = pipeline({ id: 'union', guarantee: 'exactly-once', checkpoints: { interval: 1, store: memoryStore() } });
+  const letters = p.from(collectionSource(range(3000).map((i) => `a${i}`), { chunkSize: 10 }));
+  const digits = p.from(collectionSource(range(1000).map((i) => `b${i}`), { chunkSize: 3 }));
+  await union(letters, digits).to(sink).run();
+  assert.is(sink.committed.length, 4000);
+  assert.equal(sink.committed.filter((s) => s.startsWith('a')), range(3000).map((i) => `a${i}`));
+  assert.equal(sink.committed.filter((s) => s.startsWith('b')), range(1000).map((i) => `b${i}`));
+});
+
+test('stdoutSink writes one line per record', async () => {
+  const stream = new PassThrough();
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  await pipeline({ id: 'stdout' })
+    .from(collectionSource(['x', { y: 1 }]))
+    .to(stdoutSink({ stream }))
+    .run();
+  assert.is(Buffer.concat(chunks).toString(), 'x\n{"y":1}\n');
+});
+
+test('bad pipeline options are rejected with a clear error', () => {
+  assert.throws(() => pipeline({ id: '' }), /pipeline id/);
+  assert.throws(() => pipeline({ id: 'x', checkpoints: { interval: 0 } }), /interval/);
+  assert.throws(() => pipeline({ id: 'x', restart: fixedDelayRestart({ attempts: 1, delay: 1 }) }), /no checkpoints/);
+  assert.throws(() => pipeline({ id: 'x', flowControl: { highWaterMark: 10, lowWaterMark: 10 } }), /lowWaterMark/);
+  assert.throws(() => fixedDelayRestart({ attempts: -1, delay: 1 }), /attempts/);
+});
+
+test.run();

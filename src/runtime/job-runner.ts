@@ -48,7 +48,14 @@ export function startJob(job: JobPlan): JobHandle {
   async function run(): Promise<JobResult> {
     for (let attempt = 1, failures = 0; ; attempt++) {
       const restored = settings.checkpoints ? await latestCheckpoint() : undefined;
-      if (restored) events.next({ type: 'restored', checkpointId: restored.checkpointId });
+      if (restored) {
+        events.next({ type: 'restored', checkpointId: restored.checkpointId });
+        if (restored.final && attempt === 1) {
+          settings.logger.warn(
+            `job '${settings.id}' resumes from checkpoint ${restored.checkpointId}, taken when it last ended: its sources go on from where they stopped. Delete its checkpoints to start over.`,
+          );
+        }
+      }
       current = new Execution(job, store, restored, (event) => events.next(event));
       if (stopping()) current.stop();
       if (ending === 'drain') queueMicrotask(() => current?.drain());

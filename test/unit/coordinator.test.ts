@@ -1,0 +1,79 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { collectionSource, JobFailedError, memoryStore, pipeline } from 'onceflow';
+import type { JobEvent, Sink } from 'onceflow';
+
+const quiet = { info() {}, warn() {}, error() {} };
+
+/** A two-phase-commit sink whose pre-commit of chosen checkpoints takes `stall` ms. */
+function stallingSink(stallAt: Set<number>, stall: number) {
+  const commits: { checkpointId: number; ids: number[] }[] = [];
+  const sink: Sink<number, 'exactly-once', 'exactly-once', false, number, undefined> = {
+    name: 'stalling',
+    guarantee: 'exactly-once',
+    requires: 'exactly-once',
+    deterministicOnly: false,
+    createWriter: () => ({
+      write() {},
+      async prepareCommit(checkpointId: number) {
+        if (stallAt.has(checkpointId)) await new Promise((resolve) => setTimeout(resolve, stall));
+        return [checkpointId];
+      },
+      close() {},
+    }),
+    createCommitter: () => ({
+      async commit(ids: readonly number[], checkpointId: number) {
+        commits.push({ checkpointId, ids: [...ids] });
+      },
+    }),
+  };
+  return { sink, commits };
+}
+
+test('a checkpoint that times out is discarded, the job goes on, and what it prepared is committed with the next one', async () => {
+  const { sink, commits } = stallingSink(new Set([2]), 60);
+  const job = pipeline({ id: 'timeout', checkpoints: { interval: 5, timeout: 30, store: memoryStore() }, logger: quiet })
+    .from(collectionSource(Array.from({ length: 30_000 }, (_, i) => i), { chunkSize: 50 }))
+    .to(sink);
+  const handle = job.start();
+  const events: JobEvent[] = [];
+  handle.events.subscribe((e) => events.push(e));
+  const result = await handle.done;
+  assert.is(result.outcome, 'finished');
+  const failed = events.filter((e) => e.type === 'checkpoint-failed');
+  assert.is(failed.length, 1);
+  assert.ok(failed[0]?.type === 'checkpoint-failed' && /timed out after 30 ms waiting for sink-stalling/.test(failed[0].error.message));
+  // Every checkpoint's prepared id is committed exactly once; 2's travels with the next completed one.
+  const committedIds = commits.flatMap((c) => c.ids);
+  assert.equal(committedIds, [...new Set(committedIds)].sort((a, b) => a - b));
+  assert.ok(committedIds.includes(2));
+  assert.ok(commits.some((c) => c.checkpointId > 2 && c.ids.includes(2)));
+});
+
+test('more consecutive discarded checkpoints than tolerated fail the job', async () => {
+  const { sink } = stallingSink(new Set([1, 2, 3, 4, 5]), 50);
+  const job = pipeline({ id: 'intolerable', checkpoints: { interval: 1, timeout: 10, tolerableFailures: 1, store: memoryStore() }, logger: quiet })
+    .from(collectionSource(Array.from({ length: 1_000_000 }, (_, i) => i), { chunkSize: 10 }))
+    .to(sink);
+  const error = await job.run().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.instance(error, JobFailedError);
+  assert.match((error as Error).message, /timed out/);
+});
+
+test('checkpoints honour the minimum pause between them', async () => {
+  const { sink } = stallingSink(new Set(), 0);
+  const job = pipeline({ id: 'pause', checkpoints: { interval: 1, minPause: 40, store: memoryStore() } })
+    .from(collectionSource(Array.from({ length: 400_000 }, (_, i) => i), { chunkSize: 20 }))
+    .to(sink);
+  const handle = job.start();
+  const completedAt: number[] = [];
+  handle.events.subscribe((e) => e.type === 'checkpoint-completed' && !e.final && completedAt.push(performance.now()));
+  await handle.done;
+  assert.ok(completedAt.length >= 2, `needs two periodic checkpoints to compare, got ${completedAt.length}`);
+  for (let i = 1; i < completedAt.length; i++) assert.ok(completedAt[i]! - completedAt[i - 1]! >= 38, `gap ${completedAt[i]! - completedAt[i - 1]!} ms`);
+});
+
+test.run();

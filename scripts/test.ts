@@ -51,4 +51,5 @@ function finish(code: number): never {
 
 run('typecheck (src, examples and the type-level suite in test/types)', process.execPath, [tsc, '-p', 'tsconfig.json']);
 uvuPhase('unit tests', 'test/unit');
+uvuPhase('fault-injection tests (thrown failures, SIGKILLed processes)', 'test/fault');
 finish(failed === 0 ? 0 : 1);

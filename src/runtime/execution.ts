@@ -4,7 +4,7 @@ import type { Guarantee, Replay } from '../dsl/guarantee.js';
 import type { Operator } from '../dsl/operator.js';
 import { operatorInfo } from '../dsl/operator.js';
 import type { PipelineSettings } from '../dsl/settings.js';
-import type { Committer, Sink } from '../dsl/sink.js';
+import type { Committer, Sink, SinkWriter } from '../dsl/sink.js';
 import type { Source } from '../dsl/source.js';
 import type { Wiring } from '../dsl/stream.js';
 import { alignBarriers } from '../snapshot/alignment.js';
@@ -87,56 +87,57 @@ export class Execution implements Wiring {
   async run(): Promise<ExecutionOutcome> {
     const result = new Promise<ExecutionOutcome>((resolve, reject) => (this.settle = { resolve, reject }));
     const { settings, sink } = this.job;
-    const flow = this.job.plan(this);
     const sinkId = `sink-${sink.name}`;
     const restoredId = this.restored?.checkpointId ?? 0;
     const restoredSink = this.restored?.sinks[sinkId];
-    this.committer = sink.createCommitter?.();
-    // Commit is idempotent: the restored checkpoint's writes may or may not have been committed before the crash.
-    if (restoredSink && restoredSink.committables.length > 0) await this.committer?.commit(restoredSink.committables, restoredId);
-    const writer = await sink.createWriter({
-      jobId: settings.id,
-      taskId: sinkId,
-      restoredCheckpointId: restoredId,
-      restoredState: restoredSink?.writerState,
-    });
-    const checkpoints = settings.checkpoints;
-    this.coordinator = new CheckpointCoordinator({
-      jobId: settings.id,
-      store: this.store,
-      interval: checkpoints?.interval,
-      minPause: checkpoints?.minPause ?? 0,
-      timeout: checkpoints?.timeout ?? 60_000,
-      maxConcurrent: checkpoints?.maxConcurrent ?? 1,
-      tolerableFailures: checkpoints?.tolerableFailures ?? 3,
-      restoredId,
-      sources: this.sources,
-      operatorIds: this.statefulOperators,
-      sinkIds: [sinkId],
-      commit: async (checkpoint) => {
-        const committables = checkpoint.sinks[sinkId]?.committables ?? [];
-        if (committables.length > 0) await this.committer?.commit(committables, checkpoint.checkpointId);
-      },
-      onEvent: this.onCheckpoint,
-      onFatal: (error) => this.fail(error),
-    });
-    const task = new SinkTask<unknown>(sinkId, writer, {
-      ack: (checkpointId, snapshot) => this.coordinator?.ackSink(checkpointId, sinkId, snapshot),
-      inFlight: this.gauge.add,
-      fail: (error) => this.fail(error),
-      done: () => {
-        this.inputDone = true;
-        this.succeedIfDone();
-      },
-    });
+    let writer: SinkWriter<unknown, unknown, unknown> | undefined;
     try {
+      const flow = this.job.plan(this);
+      this.committer = sink.createCommitter?.();
+      // Commit is idempotent: the restored checkpoint's writes may or may not have been committed before the crash.
+      if (restoredSink && restoredSink.committables.length > 0) await this.committer?.commit(restoredSink.committables, restoredId);
+      writer = await sink.createWriter({
+        jobId: settings.id,
+        taskId: sinkId,
+        restoredCheckpointId: restoredId,
+        restoredState: restoredSink?.writerState,
+      });
+      const checkpoints = settings.checkpoints;
+      this.coordinator = new CheckpointCoordinator({
+        jobId: settings.id,
+        store: this.store,
+        interval: checkpoints?.interval,
+        minPause: checkpoints?.minPause ?? 0,
+        timeout: checkpoints?.timeout ?? 60_000,
+        maxConcurrent: checkpoints?.maxConcurrent ?? 1,
+        tolerableFailures: checkpoints?.tolerableFailures ?? 3,
+        restoredId,
+        sources: this.sources,
+        operatorIds: this.statefulOperators,
+        sinkIds: [sinkId],
+        commit: async (checkpoint) => {
+          const committables = checkpoint.sinks[sinkId]?.committables ?? [];
+          if (committables.length > 0) await this.committer?.commit(committables, checkpoint.checkpointId);
+        },
+        onEvent: this.onCheckpoint,
+        onFatal: (error) => this.fail(error),
+      });
+      const task = new SinkTask<unknown>(sinkId, writer, {
+        ack: (checkpointId, snapshot) => this.coordinator?.ackSink(checkpointId, sinkId, snapshot),
+        inFlight: this.gauge.add,
+        fail: (error) => this.fail(error),
+        done: () => {
+          this.inputDone = true;
+          this.succeedIfDone();
+        },
+      });
       this.subscription = flow.subscribe(task);
       this.coordinator.start();
       return await result;
     } finally {
-      this.coordinator.stop();
+      this.coordinator?.stop();
       this.subscription?.unsubscribe();
-      await this.closeQuietly([...this.sources.map((s) => () => s.close()), () => writer.close(), () => this.committer?.close?.()]);
+      await this.closeQuietly([...this.sources.map((s) => () => s.close()), () => writer?.close(), () => this.committer?.close?.()]);
     }
   }
 

@@ -19,6 +19,9 @@ export class SourceTask<T> implements BarrierInjector {
   private subscriber: Subscriber<T | Marker> | undefined;
   private exhausted = false;
   private closed = false;
+  // Fixed when the reader is exhausted or drained: a record it emits after that is dropped, so the
+  // position must not move past it, or a resumed job would skip it.
+  private finalPosition: { readonly value: unknown } | undefined;
 
   constructor(
     readonly id: string,
@@ -50,7 +53,7 @@ export class SourceTask<T> implements BarrierInjector {
   }
 
   inject(barrier: CheckpointBarrier): unknown {
-    const position = this.reader.position();
+    const position = this.finalPosition ? this.finalPosition.value : this.reader.position();
     this.subscriber?.next(barrier);
     if (barrier.final) this.subscriber?.complete();
     return position;
@@ -83,6 +86,7 @@ export class SourceTask<T> implements BarrierInjector {
 
   private markExhausted(): void {
     if (this.exhausted) return;
+    this.finalPosition = { value: this.reader.position() };
     this.exhausted = true;
     this.onExhausted();
   }

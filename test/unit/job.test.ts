@@ -195,6 +195,69 @@ test('stdoutSink writes one line per record', async () => {
   assert.is(Buffer.concat(chunks).toString(), 'x\n{"y":1}\n');
 });
 
+test('readers are closed when the sink cannot even be created', async () => {
+  let closed = 0;
+  const job = pipeline({ id: 'no-writer' })
+    .from({
+      name: 'tracked',
+      guarantee: 'exactly-once',
+      createReader: () => ({ start() {}, position: () => 0, pause() {}, resume() {}, close: () => void closed++ }),
+    })
+    .to({
+      name: 'broken',
+      guarantee: 'at-least-once',
+      requires: 'at-most-once',
+      deterministicOnly: false,
+      createWriter: () => {
+        throw new Error('cannot connect');
+      },
+    });
+  await job.run().then(
+    () => assert.unreachable('should fail'),
+    (error: unknown) => assert.match(String((error as Error).cause), /cannot connect/),
+  );
+  assert.is(closed, 1);
+});
+
+test('a corrupt newest checkpoint is reported and the job resumes from the one before', async () => {
+  const { mkdtemp, readdir, rm, stat, truncate } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { fileStore } = await import('onceflow');
+  const directory = await mkdtemp(join(tmpdir(), 'onceflow-corrupt-'));
+  try {
+    const sink = memorySink<number>();
+    const warnings: string[] = [];
+    const build = () =>
+      pipeline({ id: 'corrupt', checkpoints: { interval: 1, store: fileStore({ directory }) }, logger: { ...quiet, warn: (m) => warnings.push(m) } })
+        .from(collectionSource(range(50_000), { chunkSize: 100 }))
+        .to(sink);
+    const first = build().start();
+    await new Promise<void>((resolve) => first.events.subscribe((e) => e.type === 'checkpoint-completed' && e.checkpointId === 3 && resolve()));
+    await first.stop();
+    const files = (await readdir(join(directory, 'corrupt'))).sort((a, b) => Number(/\d+/.exec(b)?.[0]) - Number(/\d+/.exec(a)?.[0]));
+    const newest = join(directory, 'corrupt', files[0]!);
+    await truncate(newest, (await stat(newest)).size - 5);
+    const restored: number[] = [];
+    const second = build().start();
+    second.events.subscribe((e) => e.type === 'restored' && restored.push(e.checkpointId));
+    await second.done;
+    assert.is(restored[0], Number(/\d+/.exec(files[1]!)?.[0]));
+    assert.ok(warnings.some((w) => /is truncated.*falling back to the checkpoint before it/.test(w)), warnings.join('\n'));
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+});
+
+test('restart strategies space their attempts as configured', async () => {
+  const { exponentialBackoffRestart, noRestart } = await import('onceflow');
+  const fixed = fixedDelayRestart({ attempts: 2, delay: 50 });
+  assert.equal([1, 2, 3].map((n) => fixed.nextDelay(n)), [50, 50, undefined]);
+  const backoff = exponentialBackoffRestart({ initialDelay: 10, maxDelay: 35, maxAttempts: 4 });
+  assert.equal([1, 2, 3, 4, 5].map((n) => backoff.nextDelay(n)), [10, 20, 35, 35, undefined]);
+  assert.is(noRestart().nextDelay(1), undefined);
+});
+
 test('bad pipeline options are rejected with a clear error', () => {
   assert.throws(() => pipeline({ id: '' }), /pipeline id/);
   assert.throws(() => pipeline({ id: 'x', checkpoints: { interval: 0 } }), /interval/);

@@ -6,7 +6,7 @@ export { guarantees, weakest, satisfies } from './dsl/guarantee.js';
 export { pipeline, Pipeline } from './dsl/pipeline.js';
 export type { NeededBy, Checkpointed, SourceGuarantee, SourceCheck } from './dsl/pipeline.js';
 export { Stream } from './dsl/stream.js';
-export type { EndToEnd, SinkCheck, Wiring } from './dsl/stream.js';
+export type { EndToEnd, SinkCheck } from './dsl/stream.js';
 export { union } from './dsl/union.js';
 export { Job } from './dsl/job.js';
 export type { PipelineOptions, CheckpointOptions, FlowControlOptions, Logger } from './dsl/settings.js';

@@ -55,7 +55,8 @@ export function memorySink<T>(): MemorySink<T> {
             continue;
           }
           committedIds.add(t.transactionId);
-          sink.committed.push(...t.records);
+          // Not push(...records): a large transaction would overflow the call stack with arguments.
+          for (const record of t.records) sink.committed.push(record);
         }
       },
     }),

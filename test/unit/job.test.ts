@@ -12,11 +12,21 @@ import {
   stdoutSink,
   union,
 } from 'onceflow';
-import type { JobEvent, Sink } from 'onceflow';
+import type { JobEvent, JobHandle, Sink } from 'onceflow';
 import { memorySink } from 'onceflow/testing';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const quiet = { info() {}, warn() {}, error() {} };
+
+/** Resolves when checkpoint `id` completes; rejects if the job ends first, so a test fails instead of hanging. */
+function untilCheckpoint(handle: JobHandle, id: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    handle.events.subscribe({
+      next: (e) => e.type === 'checkpoint-completed' && e.checkpointId === id && resolve(),
+      complete: () => reject(new Error(`the job ended before checkpoint ${id} completed`)),
+    });
+  });
+}
 
 test('a finished job has committed every record exactly once, through its final checkpoint', async () => {
   const sink = memorySink<number>();
@@ -109,7 +119,7 @@ test('a job stopped mid-stream and started again with the same id and store resu
       .from(collectionSource(range(200_000), { chunkSize: 128 }))
       .to(sink);
   const first = build().start();
-  await new Promise<void>((resolve) => first.events.subscribe((e) => e.type === 'checkpoint-completed' && e.checkpointId === 5 && resolve()));
+  await untilCheckpoint(first, 5);
   const stopped = await first.stop();
   assert.is(stopped.outcome, 'stopped');
   const committedAtStop = sink.committed.length;
@@ -230,10 +240,10 @@ test('a corrupt newest checkpoint is reported and the job resumes from the one b
     const warnings: string[] = [];
     const build = () =>
       pipeline({ id: 'corrupt', checkpoints: { interval: 1, store: fileStore({ directory }) }, logger: { ...quiet, warn: (m) => warnings.push(m) } })
-        .from(collectionSource(range(50_000), { chunkSize: 100 }))
+        .from(collectionSource(range(1_000_000), { chunkSize: 50 }))
         .to(sink);
     const first = build().start();
-    await new Promise<void>((resolve) => first.events.subscribe((e) => e.type === 'checkpoint-completed' && e.checkpointId === 3 && resolve()));
+    await untilCheckpoint(first, 3);
     await first.stop();
     const files = (await readdir(join(directory, 'corrupt'))).sort((a, b) => Number(/\d+/.exec(b)?.[0]) - Number(/\d+/.exec(a)?.[0]));
     const newest = join(directory, 'corrupt', files[0]!);

@@ -31,8 +31,9 @@ function stallingSink(stallAt: Set<number>, stall: number) {
 }
 
 test('a checkpoint that times out is discarded, the job goes on, and what it prepared is committed with the next one', async () => {
-  // Wide margins: under load an ordinary checkpoint must not reach the timeout.
-  const { sink, commits } = stallingSink(new Set([2]), 600);
+  // Wide margins: under load an ordinary checkpoint must not reach the timeout, and checkpoint 3,
+  // queued behind 2's stalled pre-commit, must still complete (the stall ends before 3 times out).
+  const { sink, commits } = stallingSink(new Set([2]), 300);
   const job = pipeline({ id: 'timeout', checkpoints: { interval: 5, timeout: 200, store: memoryStore() }, logger: quiet })
     .from(collectionSource(Array.from({ length: 300_000 }, (_, i) => i), { chunkSize: 50 }))
     .to(sink);

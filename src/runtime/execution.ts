@@ -41,7 +41,9 @@ export class Execution implements Wiring {
   private coordinator: CheckpointCoordinator | undefined;
   private subscription: Subscription | undefined;
   private committer: Committer<unknown> | undefined;
-  private settle: { resolve: (outcome: ExecutionOutcome) => void; reject: (error: unknown) => void } | undefined;
+  private settle!: { resolve: (outcome: ExecutionOutcome) => void; reject: (error: unknown) => void };
+  // Made with the execution, not in run(), so stop() or a failure before run() is not lost.
+  private readonly result = new Promise<ExecutionOutcome>((resolve, reject) => (this.settle = { resolve, reject }));
   private settled = false;
   private draining = false;
   private finishing = false;
@@ -54,6 +56,8 @@ export class Execution implements Wiring {
     private readonly restored: Checkpoint | undefined,
     private readonly onCheckpoint: (event: CheckpointEvent) => void,
   ) {
+    // run() may throw before it awaits the result; a failure reported meanwhile must not crash the process.
+    this.result.catch(() => {});
     const { highWaterMark = 10_000, lowWaterMark = 5_000 } = job.settings.flowControl;
     this.gauge = new InFlightGauge(
       highWaterMark,
@@ -65,8 +69,9 @@ export class Execution implements Wiring {
 
   source<T>(source: Source<T, Guarantee, unknown>): Flow<T> {
     const id = `${this.sources.length}-${source.name}`;
-    const task = new SourceTask<T>(id, source, this.job.settings.id, this.restored?.sources[id], () => this.sourceExhausted());
+    const task = new SourceTask<T>(id, source, this.job.settings.id, this.restored?.sources[id], () => this.finishIfExhausted());
     this.sources.push(task as SourceTask<unknown>);
+    if (this.draining) task.drain();
     return task.flow;
   }
 
@@ -85,7 +90,6 @@ export class Execution implements Wiring {
 
   /** Run to the end; resolves with how it ended, rejects with the first failure. */
   async run(): Promise<ExecutionOutcome> {
-    const result = new Promise<ExecutionOutcome>((resolve, reject) => (this.settle = { resolve, reject }));
     const { settings, sink } = this.job;
     const sinkId = `sink-${sink.name}`;
     const restoredId = this.restored?.checkpointId ?? 0;
@@ -133,7 +137,8 @@ export class Execution implements Wiring {
       });
       this.subscription = flow.subscribe(task);
       this.coordinator.start();
-      return await result;
+      this.finishIfExhausted();
+      return await this.result;
     } finally {
       this.coordinator?.stop();
       this.subscription?.unsubscribe();
@@ -156,13 +161,13 @@ export class Execution implements Wiring {
   fail(error: unknown): void {
     if (this.settled) return;
     this.settled = true;
-    this.settle?.reject(error);
+    this.settle.reject(error);
   }
 
-  private sourceExhausted(): void {
-    if (this.finishing || !this.sources.every((s) => s.isExhausted)) return;
+  private finishIfExhausted(): void {
+    if (!this.coordinator || this.finishing || !this.sources.every((s) => s.isExhausted)) return;
     this.finishing = true;
-    this.coordinator?.finish().then(
+    this.coordinator.finish().then(
       () => {
         this.finalCommitted = true;
         this.succeedIfDone();
@@ -179,7 +184,7 @@ export class Execution implements Wiring {
   private finish(outcome: ExecutionOutcome): void {
     if (this.settled) return;
     this.settled = true;
-    this.settle?.resolve(outcome);
+    this.settle.resolve(outcome);
   }
 
   private async closeQuietly(closers: (() => unknown)[]): Promise<void> {

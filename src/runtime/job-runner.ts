@@ -58,7 +58,7 @@ export function startJob(job: JobPlan): JobHandle {
       }
       current = new Execution(job, store, restored, (event) => events.next(event));
       if (stopping()) current.stop();
-      if (ending === 'drain') queueMicrotask(() => current?.drain());
+      if (ending === 'drain') current.drain();
       try {
         return { outcome: await current.run(), attempts: attempt };
       } catch (error) {

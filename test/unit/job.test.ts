@@ -149,6 +149,18 @@ test('drain takes a final checkpoint where the sources are and commits everythin
   assert.equal(sink.committed, range(100_000));
 });
 
+test('drain or stop right after start, before the first attempt is wired, still ends the job', async () => {
+  const store = memoryStore();
+  const sink = memorySink<number>();
+  const build = () => pipeline({ id: 'early', checkpoints: { interval: 1000, store } }).from(collectionSource(range(10_000))).to(sink);
+  assert.is((await build().start().stop()).outcome, 'stopped');
+  const drained = await build().start().drain();
+  assert.is(drained.outcome, 'drained');
+  assert.equal(sink.committed, sink.written);
+  await build().run();
+  assert.equal(sink.committed, range(10_000));
+});
+
 test('a sink slower than its source pauses the source: in-flight records stay under the high-water mark', async () => {
   let queued = 0;
   let maxQueued = 0;

@@ -1,0 +1,46 @@
+/** Kafka 3.9 in KRaft mode, one node acting as broker and controller. */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { ServerFailedToStart, javaArgs, logTail, mavenClasspath, runLogged, servicesDir, spawnDetached } from './lib.js';
+import type { Server } from './lib.js';
+
+const probeTopic = 'onceflow-services-probe';
+
+async function probe(address: string): Promise<void> {
+  const kafka = new Kafka({ clientId: 'onceflow-services', brokers: [address], logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry: { retries: 3 } });
+  const admin = kafka.admin();
+  const producer = kafka.producer();
+  const consumer = kafka.consumer({ groupId: `onceflow-services-probe-${randomUUID()}` });
+  try {
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: probeTopic }], waitForLeaders: true });
+    const value = randomUUID();
+    await producer.connect();
+    await producer.send({ topic: probeTopic, messages: [{ value }] });
+    // Reading it back through a consumer group also brings up __consumer_offsets,
+    // which the first test would otherwise wait for.
+    await consumer.connect();
+    await consumer.subscribe({ topic: probeTopic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      consumer.run({ eachMessage: async ({ message }) => void (message.value?.toString() === value && resolve()) }).catch(reject);
+    });
+  } finally {
+    await Promise.allSettled([consumer.disconnect(), producer.disconnect(), admin.disconnect()]);
+  }
+}
+
+async function start(dir: string, log: string): Promise<number> {
+  const classpath = await mavenClasspath('kafka');
+  const properties = join(dir, 'server.properties');
+  writeFileSync(properties, `${readFileSync(join(servicesDir, 'kafka', 'server.properties'), 'utf8')}log.dirs=${join(dir, 'data')}\n`);
+  const jvm = javaArgs(classpath, '512m', [`-Dlog4j.configuration=file:${join(servicesDir, 'kafka', 'log4j.properties')}`]);
+  // KRaft refuses to start on an unformatted log dir; a fresh dir gets a fresh cluster id
+  // (Kafka's Uuid: 16 random bytes in URL-safe base64).
+  const format = await runLogged('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', randomBytes(16).toString('base64url'), '-c', properties], { cwd: dir, log });
+  if (format !== 0) throw new ServerFailedToStart(`kafka storage format failed (exit ${format})\n${logTail(log)}`);
+  return spawnDetached('java', [...jvm, 'kafka.Kafka', properties], { cwd: dir, log });
+}
+
+export const kafka: Server = { name: 'kafka', address: '127.0.0.1:9092', probe, start, startTimeoutMs: 120_000 };

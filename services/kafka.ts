@@ -2,7 +2,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { ServerFailedToStart, javaArgs, logTail, mavenClasspath, runLogged, servicesDir, spawnDetached } from './lib.js';
 import type { Server } from './lib.js';
 
@@ -11,14 +11,18 @@ const probeTopic = 'onceflow-services-probe';
 async function probe(address: string): Promise<void> {
   const kafka = new Kafka({ clientId: 'onceflow-services', brokers: [address], logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry: { retries: 3 } });
   const admin = kafka.admin();
-  const producer = kafka.producer();
+  // Transactional, so the probe also waits out the creation of __transaction_state: a
+  // broker that passes it takes a transactional produce from the first test at once.
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, transactionalId: 'onceflow-services-probe', idempotent: true, maxInFlightRequests: 1 });
   const consumer = kafka.consumer({ groupId: `onceflow-services-probe-${randomUUID()}` });
   try {
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: probeTopic }], waitForLeaders: true });
     const value = randomUUID();
     await producer.connect();
-    await producer.send({ topic: probeTopic, messages: [{ value }] });
+    const transaction = await producer.transaction();
+    await transaction.send({ topic: probeTopic, messages: [{ value }] });
+    await transaction.commit();
     // Reading it back through a consumer group also brings up __consumer_offsets,
     // which the first test would otherwise wait for.
     await consumer.connect();

@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'cassandra-driver';
-import { jarOn, javaArgs, mavenClasspath, servicesDir, spawnDetached } from './lib.js';
+import { jarOn, jvmOptions, mavenClasspath, servicesDir, spawnDetached } from './lib.js';
 import type { Server } from './lib.js';
 
 async function probe(address: string): Promise<void> {
@@ -25,7 +25,7 @@ async function start(dir: string, log: string): Promise<number> {
   const classpath = await mavenClasspath('cassandra');
   const yaml = join(dir, 'cassandra.yaml');
   writeFileSync(yaml, readFileSync(join(servicesDir, 'cassandra', 'cassandra.yaml'), 'utf8').replaceAll('@DIR@', dir));
-  const jvm = javaArgs(classpath, '1g', [
+  const jvm = jvmOptions('1g', [
     `-javaagent:${jarOn(classpath, 'jamm')}`,
     '-Djdk.attach.allowAttachSelf=true',
     '-Dio.netty.tryReflectionSetAccessible=true',
@@ -38,7 +38,7 @@ async function start(dir: string, log: string): Promise<number> {
     '-Dcassandra.unsafesystem=true',
     '-Dcassandra.ring_delay_ms=0',
   ]);
-  return spawnDetached('java', [...jvm, 'org.apache.cassandra.service.CassandraDaemon'], { cwd: dir, log });
+  return spawnDetached('java', [...jvm, '-cp', classpath, 'org.apache.cassandra.service.CassandraDaemon'], { cwd: dir, log });
 }
 
 export const cassandra: Server = { name: 'cassandra', address: '127.0.0.1', probe, start, startTimeoutMs: 180_000 };

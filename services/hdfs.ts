@@ -1,6 +1,6 @@
 /** An HDFS minicluster (one NameNode, one DataNode) for the rolling sink over WebHDFS. */
 import { join } from 'node:path';
-import { javaArgs, mavenClasspath, spawnDetached } from './lib.js';
+import { jvmOptions, mavenClasspath, spawnDetached } from './lib.js';
 import type { Server } from './lib.js';
 
 /**
@@ -19,7 +19,7 @@ async function probe(address: string): Promise<void> {
 
 async function start(dir: string, log: string): Promise<number> {
   const classpath = await mavenClasspath('hdfs');
-  const jvm = javaArgs(classpath, '768m', [
+  const jvm = jvmOptions('768m', [
     // WebHDFS's JAXB (through Jersey) defines classes reflectively: on JDK 17 its first
     // request fails with InaccessibleObjectException (HTTP 500) without this.
     '--add-opens=java.base/java.lang=ALL-UNNAMED',
@@ -36,6 +36,8 @@ async function start(dir: string, log: string): Promise<number> {
   };
   const args = [
     ...jvm,
+    '-cp',
+    classpath,
     'org.apache.hadoop.test.MiniDFSClusterManager',
     '-format',
     '-datanodes', '1',

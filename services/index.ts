@@ -37,6 +37,14 @@ export class ServicesUnavailable extends Error {
 
 type Say = (line: string) => void;
 
+// What this process spawned, so a signal handler can stop it even while `up` is still waiting.
+const spawnedHere = new Set<ServiceName>();
+
+/** Servers this process started and has not stopped: for SIGINT/SIGTERM handlers. */
+export function startedHere(): ServiceName[] {
+  return [...spawnedHere];
+}
+
 async function bringUp(server: Server, say: Say): Promise<{ address: string; started: boolean }> {
   const fromUser = process.env[envVars[server.name]];
   if (fromUser) {
@@ -59,6 +67,7 @@ async function bringUp(server: Server, say: Say): Promise<{ address: string; sta
   const { dir, log } = freshDir(server.name);
   const pid = await server.start(dir, log);
   writeRecord(server.name, { pid, address: server.address, log });
+  spawnedHere.add(server.name);
   try {
     await waitReady(server, pid, log);
   } catch (error) {
@@ -98,6 +107,7 @@ export async function down(names: readonly ServiceName[] = serviceNames, say: Sa
   await Promise.all(
     names.map(async (name) => {
       const record = readRecord(name);
+      spawnedHere.delete(name);
       if (!record) return;
       await stop(record.pid);
       say(`${name}: stopped (pid ${record.pid})`);

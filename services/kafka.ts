@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
-import { ServerFailedToStart, javaArgs, logTail, mavenClasspath, runLogged, servicesDir, spawnDetached } from './lib.js';
+import { ServerFailedToStart, jvmOptions, logTail, mavenClasspath, runLogged, servicesDir, spawnDetached } from './lib.js';
 import type { Server } from './lib.js';
 
 const probeTopic = 'onceflow-services-probe';
@@ -39,7 +39,7 @@ async function start(dir: string, log: string): Promise<number> {
   const classpath = await mavenClasspath('kafka');
   const properties = join(dir, 'server.properties');
   writeFileSync(properties, `${readFileSync(join(servicesDir, 'kafka', 'server.properties'), 'utf8')}log.dirs=${join(dir, 'data')}\n`);
-  const jvm = javaArgs(classpath, '512m', [`-Dlog4j.configuration=file:${join(servicesDir, 'kafka', 'log4j.properties')}`]);
+  const jvm = [...jvmOptions('512m', [`-Dlog4j.configuration=file:${join(servicesDir, 'kafka', 'log4j.properties')}`]), '-cp', classpath];
   // KRaft refuses to start on an unformatted log dir; a fresh dir gets a fresh cluster id
   // (Kafka's Uuid: 16 random bytes in URL-safe base64).
   const format = await runLogged('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', randomBytes(16).toString('base64url'), '-c', properties], { cwd: dir, log });

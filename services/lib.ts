@@ -205,9 +205,9 @@ export function jarOn(classpath: string, artifact: string): string {
   return jar;
 }
 
-/** `java` with the classpath and heap every JVM server here shares. */
-export function javaArgs(classpath: string, heap: string, extra: readonly string[]): string[] {
+/** The options every JVM server here shares, before the server's own. */
+export function jvmOptions(heap: string, extra: readonly string[]): string[] {
   requireCommand('java', javaInstall);
   // Serial GC: two cores shared by four JVMs gain nothing from parallel collector threads.
-  return [`-Xms${heap}`, `-Xmx${heap}`, '-XX:+UseSerialGC', '-Djava.net.preferIPv4Stack=true', ...extra, '-cp', classpath];
+  return [`-Xms${heap}`, `-Xmx${heap}`, '-XX:+UseSerialGC', '-Djava.net.preferIPv4Stack=true', ...extra];
 }

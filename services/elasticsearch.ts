@@ -4,7 +4,7 @@
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { jvmOptions, mavenClasspath, servicesDir, spawnDetached } from './lib.js';
+import { javaInstall, jvmOptions, mavenClasspath, requireCommand, servicesDir, spawnDetached } from './lib.js';
 import type { Server } from './lib.js';
 
 async function probe(address: string): Promise<void> {
@@ -19,6 +19,8 @@ async function probe(address: string): Promise<void> {
 const moduleJar = /^(transport-netty4|netty-|elasticsearch-ssl-config)-/;
 
 async function start(dir: string, log: string): Promise<number> {
+  // Java's source-file mode compiles the launcher, which a JRE without javac cannot.
+  requireCommand('javac', javaInstall);
   const jars = (await mavenClasspath('elasticsearch')).split(':');
   const module = join(dir, 'modules', 'transport-netty4');
   mkdirSync(module, { recursive: true });

@@ -174,7 +174,17 @@ export async function stop(pid: number): Promise<void> {
  * The classpath of `services/<server>/pom.xml`, resolved once by Maven and cached under a
  * hash of the pom, so editing the pom re-resolves and a warm start never runs Maven.
  */
-export async function mavenClasspath(server: ServiceName): Promise<string> {
+export function mavenClasspath(server: ServiceName): Promise<string> {
+  // One Maven at a time: concurrent runs share ~/.m2 without locking, and on an empty one
+  // they would download the same plugin jars over each other.
+  const result = mavenQueue.then(() => resolveClasspath(server));
+  mavenQueue = result.catch(() => undefined);
+  return result;
+}
+
+let mavenQueue: Promise<unknown> = Promise.resolve();
+
+async function resolveClasspath(server: ServiceName): Promise<string> {
   const pom = join(servicesDir, server, 'pom.xml');
   const hash = createHash('sha256').update(readFileSync(pom)).digest('hex').slice(0, 16);
   const dir = join(cacheRoot, 'classpath');
@@ -208,6 +218,7 @@ export function jarOn(classpath: string, artifact: string): string {
 /** The options every JVM server here shares, before the server's own. */
 export function jvmOptions(heap: string, extra: readonly string[]): string[] {
   requireCommand('java', javaInstall);
-  // Serial GC: two cores shared by four JVMs gain nothing from parallel collector threads.
-  return [`-Xms${heap}`, `-Xmx${heap}`, '-XX:+UseSerialGC', '-Djava.net.preferIPv4Stack=true', ...extra];
+  // Two cores start four JVMs at once: the serial collector and the C1 compiler alone spend
+  // far less CPU warming up, and test traffic is too light to need C2's code.
+  return [`-Xms${heap}`, `-Xmx${heap}`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Djava.net.preferIPv4Stack=true', ...extra];
 }

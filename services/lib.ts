@@ -52,8 +52,11 @@ export function requireCommand(command: string, install: string): void {
 
 export function logTail(file: string, lines = 40): string {
   if (!existsSync(file)) return `(no log at ${file})`;
-  const text = readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  return `--- last lines of ${file} ---\n${text}`;
+  const all = readFileSync(file, 'utf8').trimEnd().split('\n');
+  // A JVM that fails logs its cause, then pages of orderly shutdown: show the first errors too.
+  const errors = all.slice(0, -lines).filter((line) => /\b(ERROR|FATAL|SEVERE)\b|Exception|Error:/.test(line)).slice(0, 10);
+  const head = errors.length > 0 ? `--- first errors in ${file} ---\n${errors.join('\n')}\n` : '';
+  return `${head}--- last lines of ${file} ---\n${all.slice(-lines).join('\n')}`;
 }
 
 /** Data dirs are wiped on every start so each test run sees empty servers. */
@@ -219,6 +222,7 @@ export function jarOn(classpath: string, artifact: string): string {
 export function jvmOptions(heap: string, extra: readonly string[]): string[] {
   requireCommand('java', javaInstall);
   // Two cores start four JVMs at once: the serial collector and the C1 compiler alone spend
-  // far less CPU warming up, and test traffic is too light to need C2's code.
-  return [`-Xms${heap}`, `-Xmx${heap}`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Djava.net.preferIPv4Stack=true', ...extra];
+  // far less CPU warming up, and test traffic is too light to need C2's code. A server out
+  // of heap exits, so tests fail at once instead of hanging on a half-dead JVM.
+  return [`-Xms${heap}`, `-Xmx${heap}`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:+ExitOnOutOfMemoryError', '-Djava.net.preferIPv4Stack=true', ...extra];
 }

@@ -7,7 +7,7 @@
  */
 import { envVars, serviceNames } from './env.js';
 import type { ServiceName } from './env.js';
-import { describe, freshDir, probeOnce, readRecord, stop, waitReady, writeRecord } from './lib.js';
+import { describe, forgetRecord, freshDir, probeOnce, readRecord, stop, waitReady, writeRecord } from './lib.js';
 import type { Server } from './lib.js';
 import { cassandra } from './cassandra.js';
 import { elasticsearch } from './elasticsearch.js';
@@ -110,6 +110,7 @@ export async function down(names: readonly ServiceName[] = serviceNames, say: Sa
       spawnedHere.delete(name);
       if (!record) return;
       await stop(record.pid);
+      forgetRecord(name);
       say(`${name}: stopped (pid ${record.pid})`);
     }),
   );

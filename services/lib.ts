@@ -4,7 +4,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -81,12 +81,16 @@ export function readRecord(name: ServiceName): StartRecord | undefined {
   if (!existsSync(file)) return undefined;
   const record = JSON.parse(readFileSync(file, 'utf8')) as StartRecord;
   if (alive(record.pid)) return record;
-  unlinkSync(file);
+  forgetRecord(name);
   return undefined;
 }
 
 export function writeRecord(name: ServiceName, record: StartRecord): void {
   writeFileSync(recordFile(name), JSON.stringify(record));
+}
+
+export function forgetRecord(name: ServiceName): void {
+  rmSync(recordFile(name), { force: true });
 }
 
 function alive(pid: number): boolean {

@@ -73,20 +73,35 @@ interface StartRecord {
   log: string;
 }
 
+/**
+ * When the process started, in clock ticks since boot (Linux /proc). Stored with the pid so a
+ * pid the kernel has since given to an unrelated process is never taken for our server (and
+ * never signalled by `down`).
+ */
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
 const recordFile = (name: ServiceName): string => join(cacheRoot, 'run', `${name}.json`);
 
 /** Started servers are recorded on disk so `down` from another process can stop them. */
 export function readRecord(name: ServiceName): StartRecord | undefined {
   const file = recordFile(name);
   if (!existsSync(file)) return undefined;
-  const record = JSON.parse(readFileSync(file, 'utf8')) as StartRecord;
-  if (alive(record.pid)) return record;
+  const { startedAt, ...record } = JSON.parse(readFileSync(file, 'utf8')) as StartRecord & { startedAt?: string };
+  if (startedAt !== undefined && startTime(record.pid) === startedAt) return record;
   forgetRecord(name);
   return undefined;
 }
 
 export function writeRecord(name: ServiceName, record: StartRecord): void {
-  writeFileSync(recordFile(name), JSON.stringify(record));
+  writeFileSync(recordFile(name), JSON.stringify({ ...record, startedAt: startTime(record.pid) }));
 }
 
 export function forgetRecord(name: ServiceName): void {

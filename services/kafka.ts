@@ -9,7 +9,8 @@ import type { Server } from './lib.js';
 const probeTopic = 'onceflow-services-probe';
 
 async function probe(address: string): Promise<void> {
-  const kafka = new Kafka({ clientId: 'onceflow-services', brokers: [address], logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry: { retries: 3 } });
+  // Short retries: a closed port should fail fast, and waitReady probes again each second.
+  const kafka = new Kafka({ clientId: 'onceflow-services', brokers: [address], logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry: { retries: 3, initialRetryTime: 100 } });
   const admin = kafka.admin();
   // Transactional, so the probe also waits out the creation of __transaction_state: a
   // broker that passes it takes a transactional produce from the first test at once.

@@ -1,6 +1,8 @@
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.config.Configurator;
 import org.elasticsearch.common.logging.LogConfigurator;
 import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.env.Environment;
@@ -33,6 +35,9 @@ public class ElasticsearchNode {
             .build();
         LogConfigurator.configureESLogging();
         LogConfigurator.configureWithoutConfig(settings);
+        // Without a log4j2.properties the root level is ERROR: the log would say nothing of
+        // the start-up steps that tell why a node is slow or stuck.
+        Configurator.setRootLevel(Level.INFO);
         Environment environment = InternalSettingsPreparer.prepareEnvironment(settings, Map.of(), null, () -> "onceflow-1");
         Node node = new Node(environment);
         node.start();

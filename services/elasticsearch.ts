@@ -19,9 +19,9 @@ async function probe(address: string): Promise<void> {
 const moduleJar = /^(transport-netty4|netty-|elasticsearch-ssl-config)-/;
 
 async function start(dir: string, log: string): Promise<number> {
+  const jars = (await mavenClasspath('elasticsearch')).split(':');
   // Java's source-file mode compiles the launcher, which a JRE without javac cannot.
   requireCommand('javac', javaInstall);
-  const jars = (await mavenClasspath('elasticsearch')).split(':');
   const module = join(dir, 'modules', 'transport-netty4');
   mkdirSync(module, { recursive: true });
   mkdirSync(join(dir, 'config'));

@@ -7,7 +7,7 @@
  */
 import { envVars, serviceNames } from './env.js';
 import type { ServiceName } from './env.js';
-import { describe, forgetRecord, freshDir, probeOnce, readRecord, stop, waitReady, writeRecord } from './lib.js';
+import { PrerequisiteMissing, describe, forgetRecord, freshDir, probeOnce, readRecord, stop, waitReady, writeRecord } from './lib.js';
 import type { Server } from './lib.js';
 import { cassandra } from './cassandra.js';
 import { elasticsearch } from './elasticsearch.js';
@@ -97,6 +97,9 @@ export async function up(names: readonly ServiceName[] = serviceNames, say: Say 
   });
   if (failures.length > 0) {
     await down(result.started);
+    // Four JVM servers missing one JDK is one thing to install: say it once.
+    const missing = new Set(results.flatMap((outcome) => (outcome.status === 'rejected' && outcome.reason instanceof PrerequisiteMissing ? [outcome.reason.message] : [])));
+    if (missing.size > 0) throw new PrerequisiteMissing([...missing].join('\n'));
     throw new ServicesUnavailable(`could not bring up ${failures.length} of ${names.length} servers\n\n${failures.join('\n\n')}`);
   }
   return result;

@@ -216,6 +216,8 @@ async function resolveClasspath(server: ServiceName): Promise<string> {
     // ~/.m2 may have been cleaned since: then resolve again instead of failing in java.
     if (classpath.split(':').every((jar) => existsSync(jar))) return classpath;
   }
+  // Maven itself runs on Java: name the JDK first, or a missing one shows up as a Maven error.
+  requireCommand('java', javaInstall);
   requireCommand('mvn', 'Maven (apt-get install -y maven)');
   mkdirSync(dir, { recursive: true });
   const log = join(dir, `${server}.mvn.log`);

@@ -28,8 +28,14 @@ async function probe(address: string): Promise<void> {
     // which the first test would otherwise wait for.
     await consumer.connect();
     await consumer.subscribe({ topic: probeTopic, fromBeginning: true });
+    // Bounded here, not only by the caller's timeout, so the finally below always runs.
     await new Promise<void>((resolve, reject) => {
-      consumer.run({ eachMessage: async ({ message }) => void (message.value?.toString() === value && resolve()) }).catch(reject);
+      const timer = setTimeout(() => reject(new Error('the probe record was not consumed within 20s')), 20_000);
+      const seen = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      consumer.run({ eachMessage: async ({ message }) => void (message.value?.toString() === value && seen()) }).catch(reject);
     });
   } finally {
     await Promise.allSettled([consumer.disconnect(), producer.disconnect(), admin.disconnect()]);

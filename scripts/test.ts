@@ -3,13 +3,16 @@
  *
  * Phases run in order and stop at the first failure: the compiler over everything
  * (which is also the type-level suite in test/types: an unused `@ts-expect-error`
- * fails it), then the uvu suites. Each uvu phase runs in its own process so a
- * crashed suite cannot hide the others' results, and the totals are summed into
- * one closing line that CI reads.
+ * fails it), the unit suites, then the integration suites against real servers that
+ * the service harness brings up (and stops again, whatever happens). Each uvu phase
+ * runs in its own process so a crashed suite cannot hide the others' results, and the
+ * totals are summed into one closing line that CI reads.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { down, isServiceName, startedHere, up } from '../services/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsc = `${root}node_modules/typescript/bin/tsc`;
@@ -18,30 +21,54 @@ const uvu = `${root}node_modules/uvu/bin.js`;
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+let current: ChildProcess | undefined;
 
-function run(label: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
-  console.log(`\n== ${label}`);
-  const result = spawnSync(command, args, { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
-  process.stdout.write(result.stdout ?? '');
-  if (result.status !== 0) {
-    console.error(`\n${label} failed (exit ${result.status ?? result.signal})`);
-    finish(1);
-  }
-  return result.stdout ?? '';
+class PhaseFailed extends Error {
+  override name = 'PhaseFailed';
 }
 
-function uvuPhase(label: string, dir: string, env?: NodeJS.ProcessEnv): void {
+async function run(label: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env, onOutput?: (out: string) => void): Promise<string> {
+  console.log(`\n== ${label}`);
+  const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  current = child;
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    out += chunk;
+    process.stdout.write(chunk);
+  });
+  const status = await new Promise<number | string>((resolve) => child.on('close', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  current = undefined;
+  // Count a failing suite's results too, so the closing line says what failed.
+  onOutput?.(out);
+  if (status !== 0) throw new PhaseFailed(`${label} failed (exit ${status})`);
+  return out;
+}
+
+async function uvuPhase(label: string, dir: string, env?: NodeJS.ProcessEnv): Promise<void> {
   if (!existsSync(`${root}${dir}`)) return;
-  const out = run(label, process.execPath, ['--conditions=source', '--import', 'tsx', uvu, dir, '\\.test\\.ts$', '--color=false'], env);
-  const count = (name: string): number => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(out)?.[1] ?? 0);
-  const total = count('Total');
-  if (total === 0) {
-    console.error(`${label}: no test ran`);
-    finish(1);
+  let total = 0;
+  await run(label, process.execPath, ['--conditions=source', '--import', 'tsx', uvu, dir, '\\.test\\.ts$', '--color=false'], env, (out) => {
+    const count = (name: string): number => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(out)?.[1] ?? 0);
+    total = count('Total');
+    passed += count('Passed');
+    skipped += count('Skipped');
+    failed += total - count('Passed') - count('Skipped');
+  });
+  if (total === 0) throw new PhaseFailed(`${label}: no test ran`);
+}
+
+/** Suites live in test/integration/<server>/, so the folder names say which servers to bring up. */
+async function integrationPhase(dir: string): Promise<void> {
+  if (!existsSync(`${root}${dir}`)) return;
+  const needed = readdirSync(`${root}${dir}`, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() && isServiceName(entry.name) ? [entry.name] : []));
+  console.log(`\n== servers for the integration tests: ${needed.join(', ')}`);
+  const servers = await up(needed);
+  try {
+    await uvuPhase('integration tests', dir, { ...process.env, ...servers.env });
+  } finally {
+    await down(servers.started);
   }
-  passed += count('Passed');
-  skipped += count('Skipped');
-  failed += total - count('Passed') - count('Skipped');
 }
 
 function finish(code: number): never {
@@ -49,7 +76,21 @@ function finish(code: number): never {
   process.exit(code);
 }
 
-run('typecheck (src, examples and the type-level suite in test/types)', process.execPath, [tsc, '-p', 'tsconfig.json']);
-uvuPhase('unit tests', 'test/unit');
-uvuPhase('fault-injection tests (thrown failures, SIGKILLed processes)', 'test/fault');
+// Servers run detached, so an interrupted run must stop what it started itself.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    current?.kill(signal);
+    void down(startedHere()).finally(() => finish(130));
+  });
+}
+
+try {
+  await run('typecheck (src, examples and the type-level suite in test/types)', process.execPath, [tsc, '-p', 'tsconfig.json']);
+  await uvuPhase('unit tests', 'test/unit');
+  await uvuPhase('fault-injection tests (thrown failures, SIGKILLed processes)', 'test/fault');
+  await integrationPhase('test/integration');
+} catch (error) {
+  console.error(`\n${error instanceof Error ? error.message : String(error)}`);
+  finish(1);
+}
 finish(failed === 0 ? 0 : 1);

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { jsonCodec, structuredCloneCodec } from './codec.js';
+import { jsonCodec } from './codec.js';
+import { frameCheckpoint, newestIntact } from './framing.js';
 import type { Checkpoint, LatestCheckpoint, SnapshotCodec, SnapshotStore } from './store.js';
-import { ConfigurationError, CorruptCheckpointError } from '../errors.js';
+import { ConfigurationError } from '../errors.js';
 
 /** Options of {@link fileStore}. */
 export interface FileStoreOptions {
@@ -15,16 +15,7 @@ export interface FileStoreOptions {
   readonly codec?: SnapshotCodec;
 }
 
-interface Header {
-  readonly format: 'onceflow-checkpoint';
-  readonly version: 1;
-  readonly codec: string;
-  readonly length: number;
-  readonly sha256: string;
-}
-
 const fileName = /^chk-(\d+)\.ckpt$/;
-const knownCodecs = [jsonCodec, structuredCloneCodec];
 
 /**
  * Keeps checkpoints as files, one per checkpoint: a JSON header line with the
@@ -56,51 +47,16 @@ export function fileStore(options: FileStoreOptions = {}): SnapshotStore {
       .sort((a, b) => b.id - a.id);
   }
 
-  async function read(path: string): Promise<Checkpoint> {
-    const bytes = await readFile(path);
-    const newline = bytes.indexOf(0x0a);
-    let header: Header;
-    try {
-      header = JSON.parse(bytes.subarray(0, newline).toString('utf8')) as Header;
-    } catch (cause) {
-      throw new CorruptCheckpointError(`checkpoint ${path} has no readable header`, path, { cause });
-    }
-    const body = bytes.subarray(newline + 1);
-    if (header.format !== 'onceflow-checkpoint' || header.version !== 1) {
-      throw new CorruptCheckpointError(`checkpoint ${path} is not an onceflow checkpoint (format ${header.format} v${header.version})`, path);
-    }
-    if (body.byteLength !== header.length) {
-      throw new CorruptCheckpointError(`checkpoint ${path} is truncated: ${body.byteLength} of ${header.length} bytes`, path);
-    }
-    if (createHash('sha256').update(body).digest('hex') !== header.sha256) {
-      throw new CorruptCheckpointError(`checkpoint ${path} fails its SHA-256 checksum`, path);
-    }
-    const bodyCodec = knownCodecs.find((c) => c.name === header.codec) ?? (codec.name === header.codec ? codec : undefined);
-    if (!bodyCodec) throw new CorruptCheckpointError(`checkpoint ${path} uses codec '${header.codec}', which this store does not have`, path);
-    try {
-      return bodyCodec.decode(body);
-    } catch (cause) {
-      throw new CorruptCheckpointError(`checkpoint ${path} cannot be decoded with codec '${header.codec}'`, path, { cause });
-    }
-  }
-
   return {
     async save(checkpoint: Checkpoint): Promise<number> {
       const dir = jobDirectory(checkpoint.jobId);
       await mkdir(dir, { recursive: true });
-      const body = codec.encode(checkpoint);
-      const header: Header = {
-        format: 'onceflow-checkpoint',
-        version: 1,
-        codec: codec.name,
-        length: body.byteLength,
-        sha256: createHash('sha256').update(body).digest('hex'),
-      };
+      const { bytes, bodyLength } = frameCheckpoint(checkpoint, codec);
       const final = join(dir, `chk-${checkpoint.checkpointId}.ckpt`);
       const temporary = `${final}.${process.pid}.tmp`;
       const file = await open(temporary, 'w');
       try {
-        await file.writev([Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), body]);
+        await file.writeFile(bytes);
         await file.sync();
       } finally {
         await file.close();
@@ -114,20 +70,15 @@ export function fileStore(options: FileStoreOptions = {}): SnapshotStore {
       }
       const older = (await checkpointsOf(checkpoint.jobId)).slice(retain);
       await Promise.all(older.map((c) => rm(c.path, { force: true })));
-      return body.byteLength;
+      return bodyLength;
     },
 
     async latest(jobId: string): Promise<LatestCheckpoint> {
-      const corrupt: CorruptCheckpointError[] = [];
-      for (const { path } of await checkpointsOf(jobId)) {
-        try {
-          return { checkpoint: await read(path), corrupt };
-        } catch (error) {
-          if (!(error instanceof CorruptCheckpointError)) throw error;
-          corrupt.push(error);
-        }
-      }
-      return { checkpoint: undefined, corrupt };
+      const candidates = (await checkpointsOf(jobId)).map(({ path }) => ({
+        location: path,
+        read: () => readFile(path).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? null : Promise.reject(error))),
+      }));
+      return newestIntact(candidates, codec);
     },
   };
 }

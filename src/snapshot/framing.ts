@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { jsonCodec, structuredCloneCodec } from './codec.js';
+import type { Checkpoint, SnapshotCodec } from './store.js';
+import { CorruptCheckpointError } from '../errors.js';
+
+interface Header {
+  readonly format: 'onceflow-checkpoint';
+  readonly version: 1;
+  readonly codec: string;
+  readonly length: number;
+  readonly sha256: string;
+}
+
+const builtInCodecs = [jsonCodec, structuredCloneCodec];
+
+/**
+ * A stored checkpoint: a JSON header line with the body's codec, length and
+ * SHA-256, then the body. Every durable store writes this, so a torn or
+ * altered checkpoint is recognised wherever it was kept.
+ */
+export function frameCheckpoint(checkpoint: Checkpoint, codec: SnapshotCodec): { bytes: Buffer; bodyLength: number } {
+  const body = codec.encode(checkpoint);
+  const header: Header = {
+    format: 'onceflow-checkpoint',
+    version: 1,
+    codec: codec.name,
+    length: body.byteLength,
+    sha256: createHash('sha256').update(body).digest('hex'),
+  };
+  return { bytes: Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), body]), bodyLength: body.byteLength };
+}
+
+/** Read a framed checkpoint back, or throw {@link CorruptCheckpointError} naming `location`. */
+export function unframeCheckpoint(bytes: Buffer, location: string, codec: SnapshotCodec): Checkpoint {
+  const newline = bytes.indexOf(0x0a);
+  let header: Header;
+  try {
+    header = JSON.parse(bytes.subarray(0, newline).toString('utf8')) as Header;
+  } catch (cause) {
+    throw new CorruptCheckpointError(`checkpoint ${location} has no readable header`, location, { cause });
+  }
+  const body = bytes.subarray(newline + 1);
+  if (header.format !== 'onceflow-checkpoint' || header.version !== 1) {
+    throw new CorruptCheckpointError(`checkpoint ${location} is not an onceflow checkpoint (format ${header.format} v${header.version})`, location);
+  }
+  if (body.byteLength !== header.length) {
+    throw new CorruptCheckpointError(`checkpoint ${location} is truncated: ${body.byteLength} of ${header.length} bytes`, location);
+  }
+  if (createHash('sha256').update(body).digest('hex') !== header.sha256) {
+    throw new CorruptCheckpointError(`checkpoint ${location} fails its SHA-256 checksum`, location);
+  }
+  const bodyCodec = builtInCodecs.find((c) => c.name === header.codec) ?? (codec.name === header.codec ? codec : undefined);
+  if (!bodyCodec) throw new CorruptCheckpointError(`checkpoint ${location} uses codec '${header.codec}', which this store does not have`, location);
+  try {
+    return bodyCodec.decode(body);
+  } catch (cause) {
+    throw new CorruptCheckpointError(`checkpoint ${location} cannot be decoded with codec '${header.codec}'`, location, { cause });
+  }
+}
+
+/** The newest intact checkpoint among `candidates` (newest first), and the corrupt ones passed over. */
+export async function newestIntact(
+  candidates: readonly { readonly location: string; readonly read: () => Promise<Buffer | null> }[],
+  codec: SnapshotCodec,
+): Promise<{ checkpoint: Checkpoint | undefined; corrupt: CorruptCheckpointError[] }> {
+  const corrupt: CorruptCheckpointError[] = [];
+  for (const { location, read } of candidates) {
+    const bytes = await read();
+    // Gone between listing and reading: a concurrent save retired it.
+    if (bytes === null) continue;
+    try {
+      return { checkpoint: unframeCheckpoint(bytes, location, codec), corrupt };
+    } catch (error) {
+      if (!(error instanceof CorruptCheckpointError)) throw error;
+      corrupt.push(error);
+    }
+  }
+  return { checkpoint: undefined, corrupt };
+}

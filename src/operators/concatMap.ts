@@ -17,6 +17,8 @@ export function concatMap<In, Out>(project: (value: In) => ObservableInput<Out>)
       const waiting: ({ record: In } | { marker: Marker })[] = [];
       let active: Subscription | undefined;
       let inputComplete = false;
+      // A record arriving while next() hands out queued ones (re-entrantly) must wait its turn, not start now.
+      let handingOut = false;
 
       return {
         record(value, out) {
@@ -39,6 +41,16 @@ export function concatMap<In, Out>(project: (value: In) => ObservableInput<Out>)
       };
 
       function next(out: Subscriber<Out | Marker>): void {
+        if (handingOut) return;
+        handingOut = true;
+        try {
+          handOut(out);
+        } finally {
+          handingOut = false;
+        }
+      }
+
+      function handOut(out: Subscriber<Out | Marker>): void {
         while (!active) {
           const item = waiting.shift();
           if (!item) {

@@ -6,6 +6,7 @@
 export class InFlightGauge {
   private count = 0;
   private paused = false;
+  private resumeScheduled = false;
 
   constructor(
     private readonly highWaterMark: number,
@@ -20,9 +21,16 @@ export class InFlightGauge {
     if (!this.paused && this.count >= this.highWaterMark) {
       this.paused = true;
       this.onPause();
-    } else if (this.paused && this.count <= this.lowWaterMark) {
-      this.paused = false;
-      this.onResume();
+    } else if (this.paused && !this.resumeScheduled && this.count <= this.lowWaterMark) {
+      // Resume later, not here: add() is called by a stage handing out queued records, and a source
+      // emitting inside this call would put new records ahead of those still queued.
+      this.resumeScheduled = true;
+      queueMicrotask(() => {
+        this.resumeScheduled = false;
+        if (!this.paused || this.count > this.lowWaterMark) return;
+        this.paused = false;
+        this.onResume();
+      });
     }
   };
 

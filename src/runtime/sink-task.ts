@@ -14,6 +14,7 @@ export class SinkTask<T> implements Observer<T | Marker> {
   private queue: (T | Marker)[] = [];
   private head = 0;
   private busy = false;
+  private draining = false;
   private inputComplete = false;
   private failed = false;
 
@@ -29,7 +30,8 @@ export class SinkTask<T> implements Observer<T | Marker> {
   ) {}
 
   next(element: T | Marker): void {
-    if (this.busy) {
+    // While draining, whatever arrives (re-entrantly, from a source resumed by the drain) goes behind the queue.
+    if (this.busy || this.draining) {
       this.queue.push(element);
       this.hooks.inFlight(1);
     } else {
@@ -74,11 +76,13 @@ export class SinkTask<T> implements Observer<T | Marker> {
 
   private drain(): void {
     this.busy = false;
+    this.draining = true;
     while (!this.busy && !this.failed && this.head < this.queue.length) {
       const element = this.queue[this.head++] as T | Marker;
       this.hooks.inFlight(-1);
       this.handle(element);
     }
+    this.draining = false;
     if (this.head === this.queue.length) {
       this.queue.length = 0;
       this.head = 0;

@@ -195,6 +195,57 @@ test('a sink slower than its source pauses the source: in-flight records stay un
   assert.ok(maxQueued <= 500 + 64, `at most ${500 + 64} in flight, saw ${maxQueued}`);
 });
 
+test('a reader that emits inside resume() cannot put records ahead of those queued in the sink', async () => {
+  const written: number[] = [];
+  let next = 0;
+  let paused = false;
+  const total = 5_000;
+  const eager: import('onceflow').Source<number, 'exactly-once', number> = {
+    name: 'eager',
+    guarantee: 'exactly-once',
+    createReader: () => {
+      let output: import('onceflow').SourceOutput<number> | undefined;
+      // Emits synchronously until paused, including from inside resume(): the case the runtime must absorb.
+      const pump = () => {
+        while (output && !paused && next < total) output.next(next++);
+        if (next === total) output?.complete();
+      };
+      return {
+        start: (o) => {
+          output = o;
+          pump();
+        },
+        position: () => next,
+        pause: () => void (paused = true),
+        resume: () => {
+          paused = false;
+          pump();
+        },
+        close() {},
+      };
+    },
+  };
+  const slowSink: Sink<number, 'at-least-once'> = {
+    name: 'slow',
+    guarantee: 'at-least-once',
+    requires: 'at-most-once',
+    deterministicOnly: false,
+    createWriter: () => ({
+      write(record: number) {
+        written.push(record);
+        return new Promise<void>((resolve) => setImmediate(resolve));
+      },
+      prepareCommit: () => [],
+      close() {},
+    }),
+  };
+  await pipeline({ id: 'eager', flowControl: { highWaterMark: 100, lowWaterMark: 10 } })
+    .from(eager)
+    .to(slowSink)
+    .run();
+  assert.equal(written, range(total));
+});
+
 test('union merges streams of one pipeline and checkpoints through alignment', async () => {
   const sink = memorySink<string>();
   const p = pipeline({ id: 'union', guarantee: 'exactly-once', checkpoints: { interval: 1, store: memoryStore() } });

@@ -58,6 +58,24 @@ export { collectionSource } from './connectors/collection/source.js';
 export type { CollectionSourceOptions } from './connectors/collection/source.js';
 export { stdoutSink } from './connectors/stdout/sink.js';
 export type { StdoutSinkOptions } from './connectors/stdout/sink.js';
+export { fileSource } from './connectors/file/source.js';
+export type { FileSourceOptions, FilePosition, FileCursor } from './connectors/file/source.js';
+export { fileSink } from './connectors/file/sink.js';
+export type { FileSinkOptions } from './connectors/file/sink.js';
+export { textLines, jsonLines } from './connectors/file/decoders.js';
+export type { RecordDecoder, TextLinesOptions } from './connectors/file/decoders.js';
+export { FileReadError, FileWriteError, FileChangedError, MalformedRecordError } from './connectors/file/errors.js';
+export { rollingFileSink } from './connectors/rolling-file/sink.js';
+export type { RollingFileSinkOptions, RollingFileWriterState, InProgressPartFile } from './connectors/rolling-file/sink.js';
+export type { PendingPartFile } from './connectors/rolling-file/committer.js';
+export { dateTimeBuckets, keyBuckets, basePathBuckets } from './connectors/rolling-file/bucket-assigner.js';
+export type { BucketAssigner, DateTimeBucketsOptions } from './connectors/rolling-file/bucket-assigner.js';
+export { defaultRollingPolicy } from './connectors/rolling-file/rolling-policy.js';
+export type { RollingPolicy, PartFileInfo, DefaultRollingPolicyOptions } from './connectors/rolling-file/rolling-policy.js';
+export type { RollingFileBackend, PartFileWriter } from './connectors/rolling-file/backend.js';
+export { localBackend } from './connectors/rolling-file/local-backend.js';
+export type { LocalBackendOptions } from './connectors/rolling-file/local-backend.js';
+export { RollingFileError, MissingPartFileError } from './connectors/rolling-file/errors.js';
 
 // Errors
 export { OnceflowError, ConfigurationError, CheckpointFailedError, CorruptCheckpointError, JobFailedError } from './errors.js';

@@ -21,12 +21,12 @@ export class LineSplitter {
   push(chunk: Buffer): void {
     if (this.start === this.buffer.length) {
       this.buffer = chunk;
+      this.scan = 0;
     } else {
       this.buffer = Buffer.concat([this.buffer.subarray(this.start), chunk]);
       this.scan -= this.start;
     }
     this.start = 0;
-    this.scan = Math.max(this.scan, 0);
   }
 
   /** The next complete line, without its `\n`; `undefined` until more bytes bring one. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
@@ -17,13 +18,21 @@ export interface FilePosition {
   readonly current: FileCursor | undefined;
 }
 
-/** A byte offset in one particular file (the inode tells a replaced file from the original). */
+/**
+ * A byte offset in one particular file. The device and inode, and a hash of
+ * the file's first bytes (inodes are reused, so a file deleted and written
+ * again can have the same one), tell a replaced file from the original.
+ */
 export interface FileCursor {
   readonly path: string;
   /** Byte offset of the next unread record. */
   readonly offset: number;
   readonly dev: number;
   readonly ino: number;
+  /** How many of the file's first bytes {@link headSha256} covers. */
+  readonly headLength: number;
+  /** SHA-256 (hex) of the file's first {@link headLength} bytes. */
+  readonly headSha256: string;
 }
 
 /** Options of {@link fileSource}. */
@@ -43,6 +52,8 @@ export interface FileSourceOptions<T> {
 }
 
 const hidden = /(^|\/)\./;
+// Enough of a file's start to tell it from another file, cheap to read again on restore.
+const headBytes = 1024;
 
 /**
  * Reads files line by line, exactly-once: its position in a checkpoint is the
@@ -95,6 +106,8 @@ interface OpenFile {
   readonly handle: FileHandle;
   readonly dev: number;
   readonly ino: number;
+  readonly headLength: number;
+  readonly headSha256: string;
   readonly splitter: LineSplitter;
   /** Where the next read starts. */
   readOffset: number;
@@ -132,7 +145,7 @@ class FileReader<T> implements SourceReader<T, FilePosition> {
     const { file } = this;
     return {
       done: [...this.done],
-      current: file ? { path: file.path, offset: file.recordOffset, dev: file.dev, ino: file.ino } : this.restoredCursor,
+      current: file ? { path: file.path, offset: file.recordOffset, dev: file.dev, ino: file.ino, headLength: file.headLength, headSha256: file.headSha256 } : this.restoredCursor,
     };
   }
 
@@ -292,11 +305,15 @@ async function openAt(path: string, offset: number, expected: FileCursor | undef
   }
   try {
     const info = await handle.stat();
-    if (expected && (info.dev !== expected.dev || info.ino !== expected.ino)) {
+    if (info.size < offset) throw new FileChangedError(`${path} shrank to ${info.size} bytes, below the stored position ${offset}`, path);
+    const headLength = expected?.headLength ?? Math.min(info.size, headBytes);
+    const head = Buffer.alloc(headLength);
+    const { bytesRead } = await handle.read(head, 0, headLength, 0);
+    const headSha256 = createHash('sha256').update(head.subarray(0, bytesRead)).digest('hex');
+    if (expected && (info.dev !== expected.dev || info.ino !== expected.ino || headSha256 !== expected.headSha256)) {
       throw new FileChangedError(`${path} was replaced by another file since the checkpoint stored a position in it`, path);
     }
-    if (info.size < offset) throw new FileChangedError(`${path} shrank to ${info.size} bytes, below the stored position ${offset}`, path);
-    return { path, handle, dev: info.dev, ino: info.ino, splitter: new LineSplitter(), readOffset: offset, recordOffset: offset };
+    return { path, handle, dev: info.dev, ino: info.ino, headLength, headSha256, splitter: new LineSplitter(), readOffset: offset, recordOffset: offset };
   } catch (error) {
     await handle.close();
     throw error;

@@ -63,15 +63,24 @@ test('file source: pause stops emission and resume goes on from the same record'
   await withTempDir('fs-pause', async (dir) => {
     const path = join(dir, 'in.txt');
     await writeFile(path, Array.from({ length: 5000 }, (_, i) => `${i}`).join('\n'));
-    const paused = await drain(fileSource({ path, chunkSize: 100 }), undefined, 250);
-    assert.is(paused.records.length, 250, 'nothing emitted while paused');
-    const more: string[] = [];
-    await new Promise<void>((resolve) => {
-      void paused.reader.start({ next: (r) => more.push(r), error: resolve, complete: resolve });
-      paused.reader.resume();
-    }).catch(() => {});
-    await paused.reader.close();
-    assert.equal([...paused.records, ...more].map(Number), Array.from({ length: 5000 }, (_, i) => i));
+    const reader = fileSource({ path, chunkSize: 100 }).createReader({ jobId: 't', taskId: 't', restoredPosition: undefined });
+    const records: string[] = [];
+    const completed = new Promise<void>((resolve, reject) => {
+      void reader.start({
+        next: (r) => {
+          records.push(r);
+          if (records.length === 250) reader.pause();
+        },
+        error: reject,
+        complete: resolve,
+      });
+    });
+    await new Promise((r) => setTimeout(r, 30));
+    assert.is(records.length, 250, 'nothing emitted while paused');
+    reader.resume();
+    await completed;
+    await reader.close();
+    assert.equal(records.map(Number), Array.from({ length: 5000 }, (_, i) => i));
   });
 });
 

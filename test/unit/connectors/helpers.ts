@@ -23,28 +23,39 @@ export interface Drained<T, P> {
   readonly completed: boolean;
 }
 
-/**
- * Start a reader of `source` (restored at `position`) and collect what it
- * emits until it completes, fails, or `limit` records came (then it is paused).
- */
-export async function drain<T, P>(source: Source<T, Guarantee, P>, position?: P, limit = Infinity): Promise<Drained<T, P> & { reader: SourceReader<T, P> }> {
+/** Start a reader of `source` (restored at `position`) and collect what it emits until it completes or fails. */
+export async function drain<T, P>(source: Source<T, Guarantee, P>, position?: P): Promise<Drained<T, P>> {
   const reader = source.createReader({ jobId: 'test', taskId: '0-test', restoredPosition: position });
   const records: T[] = [];
   const positions: P[] = [];
-  return new Promise((resolve) => {
-    const done = (error: unknown, completed: boolean): void => resolve({ records, positions, error, completed, reader });
+  const result = await new Promise<Drained<T, P>>((resolve) => {
     void reader.start({
       next(record) {
         records.push(record);
         // Right after a record and before the next is a point between records, where the runtime may ask.
         positions.push(reader.position());
-        if (records.length === limit) {
-          reader.pause();
-          setTimeout(() => done(undefined, false), 20);
-        }
       },
-      error: (error) => done(error, false),
-      complete: () => setImmediate(() => done(undefined, true)),
+      error: (error) => resolve({ records, positions, error, completed: false }),
+      complete: () => resolve({ records, positions, error: undefined, completed: true }),
     });
   });
+  await reader.close();
+  return result;
+}
+
+/** Start a reader that pauses itself after `count` records; `ended` settles with how it ends once resumed. */
+export function startPausedAfter<T>(source: Source<T, Guarantee, unknown>, count: number): { reader: SourceReader<T, unknown>; records: T[]; ended: Promise<unknown> } {
+  const reader = source.createReader({ jobId: 'test', taskId: '0-test', restoredPosition: undefined });
+  const records: T[] = [];
+  const ended = new Promise<unknown>((resolve) => {
+    void reader.start({
+      next(record) {
+        records.push(record);
+        if (records.length === count) reader.pause();
+      },
+      error: resolve,
+      complete: () => resolve('completed'),
+    });
+  });
+  return { reader, records, ended };
 }

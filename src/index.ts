@@ -76,6 +76,12 @@ export type { RollingFileBackend, PartFileWriter } from './connectors/rolling-fi
 export { localBackend } from './connectors/rolling-file/local-backend.js';
 export type { LocalBackendOptions } from './connectors/rolling-file/local-backend.js';
 export { RollingFileError, MissingPartFileError } from './connectors/rolling-file/errors.js';
+export { socketSource } from './connectors/socket/source.js';
+export type { SocketSourceOptions, SocketPosition } from './connectors/socket/source.js';
+export { socketSink } from './connectors/socket/sink.js';
+export type { SocketSinkOptions } from './connectors/socket/sink.js';
+export type { ReconnectOptions } from './connectors/socket/reconnect.js';
+export { SocketConnectError } from './connectors/socket/errors.js';
 
 // Errors
 export { OnceflowError, ConfigurationError, CheckpointFailedError, CorruptCheckpointError, JobFailedError } from './errors.js';

@@ -59,9 +59,9 @@ export class FileChangedError extends OnceflowError {
 export class MalformedRecordError extends OnceflowError {
   override readonly name = 'MalformedRecordError';
   constructor(
-    /** The file holding the record. */
+    /** The file holding the record (`tcp://host:port` for a socket). */
     readonly path: string,
-    /** Byte offset of the record's first byte. */
+    /** Byte offset of the record's first byte (in the file, or in the connection's stream). */
     readonly offset: number,
     cause: unknown,
   ) {

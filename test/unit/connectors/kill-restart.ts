@@ -44,8 +44,14 @@ function runOnce(script: string, args: string[], killAfter: number): Promise<{ k
         setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * 10));
       }
     });
+    // A run that hangs fails the test instead of hanging the suite.
+    const watchdog = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${script} ${args.join(' ')} did not end within 30 s:\n${stdout.slice(-500)}\n${stderr}`));
+    }, 30_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
+      clearTimeout(watchdog);
       if (signal === 'SIGKILL' && killed) resolve({ killed: true, checkpoints });
       else if (code === 0) resolve({ killed: false, checkpoints });
       else reject(new Error(`${script} exited with ${code ?? signal}:\n${stderr}`));

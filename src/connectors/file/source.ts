@@ -155,7 +155,9 @@ class FileReader<T> implements SourceReader<T, FilePosition> {
 
   resume(): void {
     this.paused = false;
-    void this.pump();
+    // Never emit from inside resume(): it is called while the runtime hands records to the sink, and a record
+    // emitted then would overtake the ones still queued there.
+    setImmediate(() => void this.pump());
   }
 
   async close(): Promise<void> {

@@ -94,7 +94,9 @@ class SocketReader<T> implements SourceReader<T, SocketPosition> {
 
   resume(): void {
     this.paused = false;
-    this.emitChunk();
+    // Never emit from inside resume(): it is called while the runtime hands records to the sink, and a record
+    // emitted then would overtake the ones still queued there.
+    this.schedule();
   }
 
   close(): void {
@@ -143,10 +145,7 @@ class SocketReader<T> implements SourceReader<T, SocketPosition> {
     const output = this.output;
     if (!output || this.closed || this.paused || this.completed) return;
     if (this.drainLines(output, this.chunkSize) === this.chunkSize) {
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.emitChunk());
-      }
+      this.schedule();
     } else if (this.ending && !this.paused && !this.closed) {
       const last = this.splitter.rest();
       if (last) this.emit(last, last.length, output);
@@ -155,6 +154,12 @@ class SocketReader<T> implements SourceReader<T, SocketPosition> {
     } else if (!this.paused) {
       this.socket?.resume();
     }
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.emitChunk());
   }
 
   private drainLines(output: SourceOutput<T>, limit: number): number {

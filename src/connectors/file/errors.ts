@@ -15,27 +15,31 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** A file or directory could not be read (missing, not permitted, not a directory...). */
-export class FileReadError extends OnceflowError {
-  override readonly name = 'FileReadError';
+/** An operating-system error on a path; retriable when the condition may clear up (see {@link isTransientIoError}). */
+abstract class PathError extends OnceflowError {
   constructor(
     /** The path that failed. */
     readonly path: string,
+    action: string,
     cause: unknown,
   ) {
-    super(`cannot read ${path}: ${describe(cause)}`, { cause, retriable: isTransientIoError(cause) });
+    super(`cannot ${action} ${path}: ${describe(cause)}`, { cause, retriable: isTransientIoError(cause) });
+  }
+}
+
+/** A file or directory could not be read (missing, not permitted, not a directory...). */
+export class FileReadError extends PathError {
+  override readonly name = 'FileReadError';
+  constructor(path: string, cause: unknown) {
+    super(path, 'read', cause);
   }
 }
 
 /** A file could not be written, flushed or synced (full disk, permission, missing directory...). */
-export class FileWriteError extends OnceflowError {
+export class FileWriteError extends PathError {
   override readonly name = 'FileWriteError';
-  constructor(
-    /** The path that failed. */
-    readonly path: string,
-    cause: unknown,
-  ) {
-    super(`cannot write ${path}: ${describe(cause)}`, { cause, retriable: isTransientIoError(cause) });
+  constructor(path: string, cause: unknown) {
+    super(path, 'write', cause);
   }
 }
 

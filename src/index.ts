@@ -75,6 +75,8 @@ export type { RollingPolicy, PartFileInfo, DefaultRollingPolicyOptions } from '.
 export type { RollingFileBackend, PartFileWriter } from './connectors/rolling-file/backend.js';
 export { localBackend } from './connectors/rolling-file/local-backend.js';
 export type { LocalBackendOptions } from './connectors/rolling-file/local-backend.js';
+export { webhdfsBackend } from './connectors/rolling-file/webhdfs-backend.js';
+export type { WebHdfsBackendOptions } from './connectors/rolling-file/webhdfs-backend.js';
 export { RollingFileError, MissingPartFileError } from './connectors/rolling-file/errors.js';
 export { socketSource } from './connectors/socket/source.js';
 export type { SocketSourceOptions, SocketPosition } from './connectors/socket/source.js';

@@ -24,10 +24,13 @@ export interface FilePosition {
  * again can have the same one), tell a replaced file from the original.
  */
 export interface FileCursor {
+  /** The file, as the source found it under its `path` option. */
   readonly path: string;
   /** Byte offset of the next unread record. */
   readonly offset: number;
+  /** Device id of the file system holding it. */
   readonly dev: number;
+  /** Its inode number. */
   readonly ino: number;
   /** How many of the file's first bytes {@link headSha256} covers. */
   readonly headLength: number;

@@ -42,10 +42,13 @@ export interface RollingFileWriterState {
 
 /** An in-progress part as a checkpoint saw it. */
 export interface InProgressPartFile {
+  /** Its bucket (`''` for the sink's directory). */
   readonly bucket: string;
+  /** Its counter, part of its name. */
   readonly counter: number;
   /** Bytes covered by the checkpoint; anything after them is cut off on restore. */
   readonly validLength: number;
+  /** When it was opened (ms since the epoch), for the rollover interval. */
   readonly openedAt: number;
 }
 

@@ -8,7 +8,9 @@ import type { ReconnectOptions } from './reconnect.js';
 
 /** Options of {@link socketSink}. */
 export interface SocketSinkOptions<T> {
+  /** The server's host name or address. */
   readonly host: string;
+  /** The server's TCP port. */
   readonly port: number;
   /** Turns a record into its line (without the newline). Default: strings as they are, anything else as JSON. */
   readonly format?: (record: T) => string;

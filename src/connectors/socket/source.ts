@@ -12,7 +12,9 @@ import { SocketConnectError } from './errors.js';
 
 /** Options of {@link socketSource}. */
 export interface SocketSourceOptions<T> {
+  /** The server's host name or address. */
   readonly host: string;
+  /** The server's TCP port. */
   readonly port: number;
   /** Turns each line into a record. Default strict UTF-8 text lines. */
   readonly decoder?: RecordDecoder<T>;

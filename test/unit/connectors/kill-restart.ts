@@ -15,13 +15,14 @@ export interface KillRestartResult {
 
 /**
  * Run `fixtures/<script>` with `args` until it exits 0, killing the first
- * `kills` runs after between 1 and `maxCheckpoints` completed checkpoints plus
- * a random few ms. A run that ends any other way fails the test.
+ * `kills` runs after between 1 and `maxCheckpoints` (default 2) completed
+ * checkpoints plus a random few ms, so each killed run gets only a little
+ * way and the input outlasts the kills. A run that ends any other way fails the test.
  */
 export async function runWithKills(script: string, args: string[], options: { kills: number; maxCheckpoints?: number }): Promise<KillRestartResult> {
   const checkpointsAtKill: number[] = [];
   for (let run = 0; ; run++) {
-    const killAfter = run < options.kills ? 1 + Math.floor(Math.random() * (options.maxCheckpoints ?? 4)) : Infinity;
+    const killAfter = run < options.kills ? 1 + Math.floor(Math.random() * (options.maxCheckpoints ?? 2)) : Infinity;
     const outcome = await runOnce(`${fixtures}${script}`, args, killAfter);
     if (outcome.killed) checkpointsAtKill.push(outcome.checkpoints);
     else return { kills: checkpointsAtKill.length, checkpointsAtKill };

@@ -11,6 +11,8 @@ export interface KillRestartResult {
   readonly kills: number;
   /** Checkpoints each killed run had completed when it was killed. */
   readonly checkpointsAtKill: number[];
+  /** What each run wrote to its standard output, in run order. */
+  readonly stdout: string[];
 }
 
 /**
@@ -21,15 +23,17 @@ export interface KillRestartResult {
  */
 export async function runWithKills(script: string, args: string[], options: { kills: number; maxCheckpoints?: number }): Promise<KillRestartResult> {
   const checkpointsAtKill: number[] = [];
+  const stdout: string[] = [];
   for (let run = 0; ; run++) {
     const killAfter = run < options.kills ? 1 + Math.floor(Math.random() * (options.maxCheckpoints ?? 2)) : Infinity;
     const outcome = await runOnce(`${fixtures}${script}`, args, killAfter);
+    stdout.push(outcome.stdout);
     if (outcome.killed) checkpointsAtKill.push(outcome.checkpoints);
-    else return { kills: checkpointsAtKill.length, checkpointsAtKill };
+    else return { kills: checkpointsAtKill.length, checkpointsAtKill, stdout };
   }
 }
 
-function runOnce(script: string, args: string[], killAfter: number): Promise<{ killed: boolean; checkpoints: number }> {
+function runOnce(script: string, args: string[], killAfter: number): Promise<{ killed: boolean; checkpoints: number; stdout: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let checkpoints = 0;
@@ -53,8 +57,8 @@ function runOnce(script: string, args: string[], killAfter: number): Promise<{ k
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(watchdog);
-      if (signal === 'SIGKILL' && killed) resolve({ killed: true, checkpoints });
-      else if (code === 0) resolve({ killed: false, checkpoints });
+      if (signal === 'SIGKILL' && killed) resolve({ killed: true, checkpoints, stdout });
+      else if (code === 0) resolve({ killed: false, checkpoints, stdout });
       else reject(new Error(`${script} exited with ${code ?? signal}:\n${stderr}`));
     });
   });

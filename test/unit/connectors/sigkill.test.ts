@@ -53,4 +53,17 @@ test('file sink fed by the file source: SIGKILLed twice, its output holds every 
   }
 });
 
+test('stdout sink fed by the file source: SIGKILLed twice, what the runs printed holds every record at least once', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'onceflow-stdout-kill-'));
+  try {
+    const expected = await writeInput(join(root, 'in'), 20_000);
+    const { kills, stdout } = await runWithKills('file-job.ts', [join(root, 'in'), 'unused', join(root, 'checkpoints'), 'stdout'], { kills: 2 });
+    assert.is(kills, 2);
+    const printed = new Set(stdout.join('').split('\n'));
+    assert.equal(expected.filter((l) => !printed.has(l)), [], 'no record lost');
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
 test.run();

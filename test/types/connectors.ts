@@ -23,9 +23,14 @@ pipeline({ ...checked, guarantee: 'at-least-once' }).from(socketSource({ host: '
 const lossy = pipeline(checked).from(socketSource({ host: '127.0.0.1', port: 9 })).to(fileSink<string>({ path: 'out' }));
 expectType<Equal<typeof lossy, Job<'at-most-once'>>>();
 
-// The file and socket sinks flush on barriers: at-least-once, never exactly-once.
-const atLeast = pipeline(checked).from(fileSource({ path: 'in' })).to(socketSink<string>({ host: '127.0.0.1', port: 9 }));
+// The file sink, and the socket sink when the server acknowledges, flush on barriers: at-least-once, never exactly-once.
+const atLeast = pipeline(checked).from(fileSource({ path: 'in' })).to(socketSink<string>({ host: '127.0.0.1', port: 9, acknowledgements: 'line-count' }));
 expectType<Equal<typeof atLeast, Job<'at-least-once'>>>();
+// Over plain TCP nothing says what the server read: at-most-once.
+const plainTcp = pipeline(checked).from(fileSource({ path: 'in' })).to(socketSink<string>({ host: '127.0.0.1', port: 9 }));
+expectType<Equal<typeof plainTcp, Job<'at-most-once'>>>();
+// @ts-expect-error pipeline needs at-least-once but the sink delivers at-most-once
+pipeline({ ...checked, guarantee: 'at-least-once' }).from(fileSource({ path: 'in' })).to(socketSink<string>({ host: '127.0.0.1', port: 9 }));
 // @ts-expect-error pipeline needs exactly-once but the sink delivers at-least-once
 pipeline({ ...checked, guarantee: 'exactly-once' }).from(fileSource({ path: 'in' })).to(fileSink<string>({ path: 'out' }));
 pipeline({ ...checked, guarantee: 'at-least-once' }).from(fileSource({ path: 'in' })).to(stdoutSink());

@@ -1,7 +1,9 @@
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import type { Sink, SinkWriter } from '../../dsl/sink.js';
+import { ConfigurationError } from '../../errors.js';
 import { defaultLineFormat } from '../format.js';
+import { LineSplitter } from '../line-splitter.js';
 import { SocketConnectError } from './errors.js';
 import { Backoff, checkAddress, reconnectSettings } from './reconnect.js';
 import type { ReconnectOptions } from './reconnect.js';
@@ -16,30 +18,45 @@ export interface SocketSinkOptions<T> {
   readonly format?: (record: T) => string;
   /** Backoff and attempts when the connection is lost or cannot be made. */
   readonly reconnect?: ReconnectOptions;
+  /**
+   * How the sink learns what the server received:
+   * - `'line-count'`: the server writes back, as a line, how many lines it has
+   *   taken on this connection so far (`"120\n"`). A line is let go only once
+   *   counted, a barrier waits for its lines to be counted, and after a drop
+   *   everything not counted is sent again: at-least-once.
+   * - `'none'` (default): plain TCP, which does not tell what the peer read. A
+   *   barrier waits until its lines are handed to the operating system, and a
+   *   drop the sink notices before a barrier sends them again, but bytes in
+   *   flight when a connection dies after a barrier are lost: at-most-once.
+   */
+  readonly acknowledgements?: 'none' | 'line-count';
 }
 
 /**
- * Writes one line per record to a TCP server, at-least-once. Everything
- * written since the last barrier is kept; when the connection drops it
- * connects again (with backoff) and sends all of it again, so the server may
- * see a line twice. A barrier completes once its lines are handed to the
- * operating system on a live connection, and then they are let go: TCP does
- * not report what the peer received, so bytes still in flight when a
- * connection resets after a barrier are not sent again. Past the reconnect
+ * Writes one line per record to a TCP server, flushing at each barrier and
+ * reconnecting with backoff. Its guarantee depends on whether the server
+ * acknowledges what it received (see {@link SocketSinkOptions.acknowledgements}):
+ * at-least-once with `'line-count'`, at-most-once without. Past the reconnect
  * attempts the job fails with a retriable {@link SocketConnectError} and
  * restarts from its last checkpoint.
  */
-export function socketSink<T>(options: SocketSinkOptions<T>): Sink<T, 'at-least-once', 'at-most-once', false, never, undefined> {
+export function socketSink<T>(options: SocketSinkOptions<T> & { readonly acknowledgements: 'line-count' }): Sink<T, 'at-least-once', 'at-most-once', false, never, undefined>;
+export function socketSink<T>(options: SocketSinkOptions<T> & { readonly acknowledgements?: 'none' }): Sink<T, 'at-most-once', 'at-most-once', false, never, undefined>;
+export function socketSink<T>(options: SocketSinkOptions<T>): Sink<T, 'at-least-once' | 'at-most-once', 'at-most-once', false, never, undefined> {
   const address = checkAddress('socketSink', options.host, options.port);
   const reconnect = reconnectSettings('socketSink', options.reconnect);
+  const { acknowledgements = 'none' } = options;
+  if (acknowledgements !== 'none' && acknowledgements !== 'line-count') {
+    throw new ConfigurationError(`socketSink acknowledgements must be 'none' or 'line-count', got ${String(acknowledgements)}`);
+  }
   const format = options.format ?? defaultLineFormat;
   return {
     name: 'socket',
-    guarantee: 'at-least-once',
+    guarantee: acknowledgements === 'line-count' ? 'at-least-once' : 'at-most-once',
     requires: 'at-most-once',
     deterministicOnly: false,
     createWriter: async () => {
-      const writer = new SocketWriter<T>(options.host, options.port, address, format, new Backoff(reconnect));
+      const writer = new SocketWriter<T>(options.host, options.port, address, format, acknowledgements === 'line-count', new Backoff(reconnect));
       await writer.connected();
       return writer;
     },
@@ -47,10 +64,14 @@ export function socketSink<T>(options: SocketSinkOptions<T>): Sink<T, 'at-least-
 }
 
 class SocketWriter<T> implements SinkWriter<T, never, undefined> {
-  // Lines since the last barrier: sent again on a new connection if this one drops.
-  private unacknowledged: Buffer[] = [];
+  // Lines not yet known to be received (acknowledged, or flushed at a barrier without acknowledgements): sent again on a new connection.
+  private unconfirmed: Buffer[] = [];
+  private head = 0;
+  // Lines the server has counted on the current connection.
+  private counted = 0;
   private socket: Socket | undefined;
   private connecting: Promise<Socket> | undefined;
+  private onProgress: (() => void) | undefined;
   private closed = false;
 
   constructor(
@@ -58,6 +79,7 @@ class SocketWriter<T> implements SinkWriter<T, never, undefined> {
     private readonly port: number,
     private readonly address: string,
     private readonly format: (record: T) => string,
+    private readonly acknowledged: boolean,
     private readonly backoff: Backoff,
   ) {}
 
@@ -70,7 +92,7 @@ class SocketWriter<T> implements SinkWriter<T, never, undefined> {
 
   write(record: T): void | Promise<void> {
     const line = Buffer.from(`${this.format(record)}\n`, 'utf8');
-    this.unacknowledged.push(line);
+    this.unconfirmed.push(line);
     const socket = this.socket;
     // Disconnected: the line is kept and goes out with the rest once reconnected.
     if (!socket) return this.connected().then(() => undefined);
@@ -80,20 +102,20 @@ class SocketWriter<T> implements SinkWriter<T, never, undefined> {
   async prepareCommit(): Promise<never[]> {
     for (;;) {
       const socket = await this.connected();
-      try {
-        await new Promise<void>((resolve, reject) => socket.write('', (error) => (error ? reject(error) : resolve())));
-        if (socket === this.socket) break;
-      } catch {
-        // The connection dropped under the flush: connect again, which sends everything since the last barrier again.
-      }
+      const flushed = await new Promise<boolean>((resolve) => socket.write('', (error) => resolve(!error)));
+      if (flushed && this.acknowledged) await this.countedOrClosed(socket);
+      // A connection that dropped meanwhile: connect again, which sends everything unconfirmed again.
+      if (socket === this.socket && (!this.acknowledged || this.head === this.unconfirmed.length)) break;
     }
-    this.unacknowledged = [];
+    this.unconfirmed = [];
+    this.head = 0;
     return [];
   }
 
   close(): void {
     this.closed = true;
     this.socket?.destroy();
+    this.onProgress?.();
   }
 
   private async connectWithRetries(): Promise<Socket> {
@@ -102,7 +124,10 @@ class SocketWriter<T> implements SinkWriter<T, never, undefined> {
         const socket = await this.open();
         this.backoff.reset();
         this.socket = socket;
-        for (const line of this.unacknowledged) socket.write(line);
+        this.counted = 0;
+        this.unconfirmed = this.unconfirmed.slice(this.head);
+        this.head = 0;
+        for (const line of this.unconfirmed) socket.write(line);
         return socket;
       } catch (cause) {
         const delay = this.backoff.next();
@@ -120,10 +145,44 @@ class SocketWriter<T> implements SinkWriter<T, never, undefined> {
         socket.on('error', () => {});
         socket.on('close', () => {
           if (this.socket === socket) this.socket = undefined;
+          this.onProgress?.();
         });
+        if (this.acknowledged) this.readCounts(socket);
         resolve(socket);
       });
       socket.once('error', reject);
+    });
+  }
+
+  private readCounts(socket: Socket): void {
+    const splitter = new LineSplitter();
+    socket.on('data', (chunk: Buffer) => {
+      if (socket !== this.socket) return;
+      splitter.push(chunk);
+      for (let line = splitter.next(); line; line = splitter.next()) {
+        const count = Number(line.toString('utf8').trim());
+        // A count beyond what was sent, or not a count at all, is a broken peer: drop the connection and send again.
+        if (!Number.isInteger(count) || count < this.counted || count - this.counted > this.unconfirmed.length - this.head) {
+          socket.destroy();
+          return;
+        }
+        this.head += count - this.counted;
+        this.counted = count;
+      }
+      this.onProgress?.();
+    });
+  }
+
+  // Resolves when every line sent is counted, or the connection closed.
+  private countedOrClosed(socket: Socket): Promise<void> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (this.head < this.unconfirmed.length && socket === this.socket && !this.closed) return;
+        this.onProgress = undefined;
+        resolve();
+      };
+      this.onProgress = check;
+      check();
     });
   }
 

@@ -17,6 +17,23 @@ async function listen(onConnection: (socket: Socket) => void): Promise<{ server:
 }
 
 const closeServer = (server: Server): Promise<void> => new Promise((resolve) => server.close(() => resolve()));
+
+// Collects the lines of one connection and, like a server speaking the 'line-count' protocol, writes back how many it has taken.
+function acknowledgeLines(socket: Socket, onLine: (line: string) => void): void {
+  let buffered = '';
+  let count = 0;
+  socket.on('error', () => {});
+  socket.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) {
+      onLine(line);
+      count++;
+    }
+    if (!socket.destroyed) socket.write(`${count}\n`);
+  });
+}
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 test('socket source: reads lines split anywhere across TCP writes, multi-byte UTF-8 included, and with endOnClose ends after the last partial line', async () => {
@@ -64,32 +81,42 @@ test('socket source: nothing listening fails after maxAttempts with a retriable 
   assert.match(String(error), new RegExp(`127.0.0.1:${port}.*ECONNREFUSED`));
 });
 
-test('socket sink: a connection dropped by the server is made again and the lines since the last barrier are sent again', async () => {
+test('socket sink with acknowledgements: a connection dropped by the server is made again and every line not yet counted is sent again', async () => {
   const received: string[] = [];
   let connections = 0;
   const { server, port } = await listen((socket) => {
     connections++;
-    let buffered = '';
     const first = connections === 1;
-    socket.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      received.push(...lines);
-      if (first && received.length >= 3000) socket.destroy();
+    acknowledgeLines(socket, (line) => {
+      received.push(line);
+      if (first && received.length === 3000) socket.destroy();
     });
-    socket.on('error', () => {});
   });
   const records = Array.from({ length: 10_000 }, (_, i) => `r${i}`);
+  const sink = socketSink<string>({ host: '127.0.0.1', port, reconnect: { initialDelay: 5 }, acknowledgements: 'line-count' });
+  assert.is(sink.guarantee, 'at-least-once');
   await pipeline({ id: 'socket-sink', checkpoints: { interval: 5, store: memoryStore() } })
     .from(collectionSource(records, { chunkSize: 100 }))
-    .to(socketSink<string>({ host: '127.0.0.1', port, reconnect: { initialDelay: 5 } }))
+    .to(sink)
     .run();
-  await sleep(50);
   await closeServer(server);
   assert.ok(connections >= 2, 'reconnected');
   const seen = new Set(received);
   assert.equal(records.filter((r) => !seen.has(r)), [], 'every record arrived at least once');
+});
+
+test('socket sink without acknowledgements is typed and reported at-most-once, and still delivers when nothing fails', async () => {
+  const received: string[] = [];
+  const { server, port } = await listen((socket) => acknowledgeLines(socket, (line) => received.push(line)));
+  const sink = socketSink<string>({ host: '127.0.0.1', port });
+  assert.is(sink.guarantee, 'at-most-once');
+  await pipeline({ id: 'socket-plain', checkpoints: { interval: 5, store: memoryStore() } })
+    .from(collectionSource(['a', 'b', 'c']))
+    .to(sink)
+    .run();
+  await sleep(20);
+  await closeServer(server);
+  assert.equal(received, ['a', 'b', 'c']);
 });
 
 test('socket source and sink: bad options throw ConfigurationError naming them', () => {
@@ -97,6 +124,7 @@ test('socket source and sink: bad options throw ConfigurationError naming them',
   assert.throws(() => socketSource({ host: 'x', port: 70_000 }), /port/);
   assert.throws(() => socketSink({ host: 'x', port: 1, reconnect: { maxAttempts: -1 } }), /reconnect.maxAttempts/);
   assert.throws(() => socketSink({ host: 'x', port: 1, reconnect: { initialDelay: 10, maxDelay: 5 } }), /reconnect.maxDelay/);
+  assert.throws(() => socketSink({ host: 'x', port: 1, acknowledgements: 'all' as 'none' }), /acknowledgements/);
 });
 
 test('socket source, SIGKILLed twice: no line twice, and every line lost was sent while the job was down or on a connection that died with it', async () => {
@@ -155,22 +183,13 @@ test('socket source, SIGKILLed twice: no line twice, and every line lost was sen
   });
 });
 
-test('socket sink fed by the file source, SIGKILLed twice: the server receives every record at least once', async () => {
+test('socket sink with acknowledgements fed by the file source, SIGKILLed twice: the server receives every record at least once', async () => {
   await withTempDir('socket-sink-kill', async (dir) => {
     const records = Array.from({ length: 60_000 }, (_, i) => `record ${i}`);
     const input = join(dir, 'in.txt');
     await writeFile(input, records.join('\n'));
     const received = new Set<string>();
-    const { server, port } = await listen((socket) => {
-      let buffered = '';
-      socket.on('error', () => {});
-      socket.on('data', (chunk: Buffer) => {
-        buffered += chunk.toString();
-        const lines = buffered.split('\n');
-        buffered = lines.pop() ?? '';
-        for (const line of lines) received.add(line);
-      });
-    });
+    const { server, port } = await listen((socket) => acknowledgeLines(socket, (line) => received.add(line)));
     const { kills } = await runWithKills('socket-job.ts', ['sink', String(port), input, join(dir, 'checkpoints')], { kills: 2 });
     await sleep(50);
     await closeServer(server);

@@ -47,34 +47,42 @@ async function linesOf(dir: string, names: string[]): Promise<string[]> {
 
 test('full disk: the rolling sink fails with a retriable ENOSPC RollingFileError, keeps every committed part whole, and finishes exactly-once once there is room', async () => {
   await withTempDir('full-disk-rolling', async (root) => {
-    const input = join(root, 'in.txt');
-    const records = Array.from({ length: 40_000 }, (_, i) => `record ${String(i).padStart(6, '0')} ${'x'.repeat(40)}`);
-    await writeFile(input, records.join('\n'));
     const disk = join(root, 'disk');
     await mkdir(disk);
     mountTmpfs(disk, '1m');
+    const byCounter = (names: string[]): string[] => names.sort((a, b) => Number(a.split('-').pop()) - Number(b.split('-').pop()));
+    const job = async (id: string, records: string[]) => {
+      const input = join(root, `${id}.txt`);
+      await writeFile(input, records.join('\n'));
+      return pipeline({ id, guarantee: 'exactly-once', checkpoints: { interval: 5, store: fileStore({ directory: join(root, 'checkpoints') }) } })
+        .from(fileSource({ path: input, chunkSize: 200 }))
+        .to(rollingFileSink<string>({ directory: disk, bucketAssigner: basePathBuckets(), rollingPolicy: defaultRollingPolicy({ maxPartSize: 100_000 }) }))
+        .run();
+    };
+    const line = (prefix: string) => (_: unknown, i: number) => `${prefix} ${String(i).padStart(6, '0')} ${'x'.repeat(40)}`;
     try {
-      const build = () =>
-        pipeline({ id: 'full', guarantee: 'exactly-once', checkpoints: { interval: 5, store: fileStore({ directory: join(root, 'checkpoints') }) } })
-          .from(fileSource({ path: input, chunkSize: 200 }))
-          .to(rollingFileSink<string>({ directory: disk, bucketAssigner: basePathBuckets(), rollingPolicy: defaultRollingPolicy({ maxPartSize: 100_000 }) }));
-      const failed = await failureOf(build().run());
+      // Committed first, and small enough to fit: these parts must come through the full disk untouched.
+      const early = Array.from({ length: 6000 }, line('early'));
+      await job('early', early);
+      const earlyParts = byCounter((await readdir(disk)).filter((n) => n.startsWith('part-early-')));
+      assert.equal(await linesOf(disk, earlyParts), early);
+
+      const late = Array.from({ length: 30_000 }, line('late'));
+      const failed = await failureOf(job('late', late));
       const cause = failed.cause;
       assert.instance(cause, RollingFileError);
       assert.match(String(cause), /ENOSPC/);
       assert.is((cause as RollingFileError).retriable, true, 'a full disk may be freed');
-      const finished = (await readdir(disk)).filter((n) => !n.startsWith('.')).sort((a, b) => Number(a.split('-').pop()) - Number(b.split('-').pop()));
-      assert.ok(finished.length > 0, 'some parts were committed before the disk filled');
-      const committed = await linesOf(disk, finished);
-      assert.equal(committed, records.slice(0, committed.length), 'committed parts hold whole records, in order, once each');
+      assert.equal(await linesOf(disk, earlyParts), early, 'committed parts are whole after the disk filled');
+      const lateCommitted = await linesOf(disk, byCounter((await readdir(disk)).filter((n) => n.startsWith('part-late-'))));
+      assert.equal(lateCommitted, late.slice(0, lateCommitted.length), 'what the failed job committed is whole records, in order, once each');
 
       execFileSync('mount', ['-o', 'remount,size=8m', disk]);
-      await build().run();
-      const all = (await readdir(disk)).sort((a, b) => Number(a.split('-').pop()) - Number(b.split('-').pop()));
-      assert.ok(all.every((n) => !n.startsWith('.')));
-      const lines = await linesOf(disk, all);
-      assert.is(lines.length, records.length, `as many lines as records, parts ${all.join(' ')}`);
-      assert.equal(lines, records, 'after the restart: every record exactly once, in order');
+      await job('late', late);
+      const names = await readdir(disk);
+      assert.ok(names.every((n) => !n.startsWith('.')), `no hidden part left: ${names.join(' ')}`);
+      assert.equal(await linesOf(disk, earlyParts), early);
+      assert.equal(await linesOf(disk, byCounter(names.filter((n) => n.startsWith('part-late-')))), late, 'after the restart: every record exactly once, in order');
     } finally {
       umount(disk);
     }

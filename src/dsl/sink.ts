@@ -26,9 +26,12 @@ export interface SinkWriter<T, C, S = undefined> {
   /**
    * Barrier `checkpointId` arrived: flush, or pre-commit, everything written
    * since the last barrier, and return what the committer must commit once the
-   * checkpoint completes (none for an at-least-once writer).
+   * checkpoint completes (none for an at-least-once writer). `final` is true
+   * for the job's last checkpoint (sources exhausted or drained): nothing is
+   * written after it, so a writer that keeps files or transactions open across
+   * checkpoints must close and prepare them now or they are never committed.
    */
-  prepareCommit(checkpointId: number): C[] | Promise<C[]>;
+  prepareCommit(checkpointId: number, final: boolean): C[] | Promise<C[]>;
   /** Writer state to store with the checkpoint (after {@link prepareCommit}). */
   snapshotState?(checkpointId: number): S;
   /** Release resources; anything not prepared is abandoned (a later restore aborts it). */

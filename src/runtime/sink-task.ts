@@ -62,7 +62,7 @@ export class SinkTask<T> implements Observer<T | Marker> {
   }
 
   private async prepare(barrier: CheckpointBarrier): Promise<void> {
-    const committables = await this.writer.prepareCommit(barrier.checkpointId);
+    const committables = await this.writer.prepareCommit(barrier.checkpointId, barrier.final);
     this.hooks.ack(barrier.checkpointId, { committables, writerState: this.writer.snapshotState?.(barrier.checkpointId) });
   }
 

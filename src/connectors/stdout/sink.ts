@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { Sink, SinkWriter } from '../../dsl/sink.js';
+import { defaultLineFormat } from '../format.js';
 
 /** Options of {@link stdoutSink}. */
 export interface StdoutSinkOptions<T> {
@@ -15,7 +16,7 @@ export interface StdoutSinkOptions<T> {
  * restart after a failure prints again what came after the last checkpoint.
  */
 export function stdoutSink<T>(options: StdoutSinkOptions<T> = {}): Sink<T, 'at-least-once', 'at-most-once', false, never, undefined> {
-  const format = options.format ?? ((record: T) => (typeof record === 'string' ? record : JSON.stringify(record)));
+  const format = options.format ?? defaultLineFormat;
   return {
     name: 'stdout',
     guarantee: 'at-least-once',

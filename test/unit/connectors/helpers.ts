@@ -1,0 +1,61 @@
+// Drives source readers and sink writers directly, without a job, so tests can
+// stop and restore them at chosen points.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Guarantee, Source, SourceReader } from 'onceflow';
+
+/** A fresh directory under the system's temporary directory, removed after `body`. */
+export async function withTempDir<R>(prefix: string, body: (dir: string) => Promise<R>): Promise<R> {
+  const dir = await mkdtemp(join(tmpdir(), `onceflow-${prefix}-`));
+  try {
+    return await body(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** What a reader emitted, with the position after each record. */
+export interface Drained<T, P> {
+  readonly records: T[];
+  readonly positions: P[];
+  readonly error: unknown;
+  readonly completed: boolean;
+}
+
+/** Start a reader of `source` (restored at `position`) and collect what it emits until it completes or fails. */
+export async function drain<T, P>(source: Source<T, Guarantee, P>, position?: P): Promise<Drained<T, P>> {
+  const reader = source.createReader({ jobId: 'test', taskId: '0-test', restoredPosition: position });
+  const records: T[] = [];
+  const positions: P[] = [];
+  const result = await new Promise<Drained<T, P>>((resolve) => {
+    void reader.start({
+      next(record) {
+        records.push(record);
+        // Right after a record and before the next is a point between records, where the runtime may ask.
+        positions.push(reader.position());
+      },
+      error: (error) => resolve({ records, positions, error, completed: false }),
+      complete: () => resolve({ records, positions, error: undefined, completed: true }),
+    });
+  });
+  await reader.close();
+  return result;
+}
+
+/** Start a reader that pauses itself after `count` records; `ended` settles with how it ends once resumed. */
+export function startPausedAfter<T>(source: Source<T, Guarantee, unknown>, count: number): { reader: SourceReader<T, unknown>; records: T[]; ended: Promise<unknown> } {
+  const reader = source.createReader({ jobId: 'test', taskId: '0-test', restoredPosition: undefined });
+  const records: T[] = [];
+  const ended = new Promise<unknown>((resolve) => {
+    void reader.start({
+      next(record) {
+        records.push(record);
+        if (records.length === count) reader.pause();
+      },
+      error: resolve,
+      complete: () => resolve('completed'),
+    });
+  });
+  return { reader, records, ended };
+}

@@ -1,0 +1,191 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  basePathBuckets,
+  ConfigurationError,
+  dateTimeBuckets,
+  defaultRollingPolicy,
+  keyBuckets,
+  MissingPartFileError,
+  rollingFileSink,
+} from 'onceflow';
+import type { PendingPartFile, RollingFileSinkOptions, RollingFileWriterState, SinkWriter } from 'onceflow';
+import { withTempDir } from './helpers.js';
+
+type Writer = SinkWriter<string, PendingPartFile, RollingFileWriterState>;
+
+function open(options: RollingFileSinkOptions<string>, restoredCheckpointId = 0, restoredState?: RollingFileWriterState) {
+  const sink = rollingFileSink<string>(options);
+  const committer = sink.createCommitter?.();
+  if (!committer) throw new Error('a rolling file sink has a committer');
+  const writer = Promise.resolve(sink.createWriter({ jobId: 'job', taskId: 'sink-rolling-file', restoredCheckpointId, restoredState })) as Promise<Writer>;
+  return { writer, committer };
+}
+
+async function writeAll(writer: Writer, records: string[]): Promise<void> {
+  for (const r of records) await writer.write(r);
+}
+
+async function checkpoint(writer: Writer, id: number, final = false): Promise<{ committables: PendingPartFile[]; state: RollingFileWriterState }> {
+  const committables = await writer.prepareCommit(id, final);
+  return { committables, state: writer.snapshotState?.(id) as RollingFileWriterState };
+}
+
+async function tree(dir: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const name of (await readdir(dir, { recursive: true })).sort()) {
+    const content = await readFile(join(dir, name), 'utf8').catch(() => undefined);
+    if (content !== undefined) files[name] = content;
+  }
+  return files;
+}
+
+test('rolling sink: parts are hidden in progress, hidden pending at the barrier, and visible once committed', async () => {
+  await withTempDir('rf-life', async (dir) => {
+    const { writer: opening, committer } = open({ directory: dir, bucketAssigner: basePathBuckets() });
+    const writer = await opening;
+    await writeAll(writer, ['a', 'b']);
+    assert.equal(await tree(dir), { '.part-job-0.inprogress': '' }, 'buffered, hidden');
+    const first = await checkpoint(writer, 1);
+    assert.equal(first.committables, [], 'still open after a checkpoint: not rolled');
+    assert.equal(first.state, { nextCounter: 1, inProgress: [{ bucket: '', counter: 0, validLength: 4, openedAt: first.state.inProgress[0]?.openedAt ?? -1 }] });
+    assert.equal(await tree(dir), { '.part-job-0.inprogress': 'a\nb\n' }, 'fsynced at the barrier');
+    const last = await checkpoint(writer, 2, true);
+    assert.equal(await tree(dir), { '.part-job-0.pending': 'a\nb\n' });
+    await committer.commit(last.committables, 2);
+    assert.equal(await tree(dir), { 'part-job-0': 'a\nb\n' });
+    await committer.commit(last.committables, 2);
+    assert.equal(await tree(dir), { 'part-job-0': 'a\nb\n' }, 'committing again is harmless');
+    await writer.close();
+  });
+});
+
+test('rolling sink: restore truncates the in-progress part to its valid length, un-pends it, and deletes parts written after the checkpoint', async () => {
+  await withTempDir('rf-restore', async (dir) => {
+    const options = { directory: dir, bucketAssigner: keyBuckets((r: string) => r.slice(0, 1)) };
+    const first = open(options);
+    const writer = await first.writer;
+    await writeAll(writer, ['a1', 'a2']);
+    const one = await checkpoint(writer, 1);
+    await first.committer.commit(one.committables, 1);
+    // After checkpoint 1: more into part a/0, which checkpoint 2 (never completed) rolls and makes pending...
+    await writeAll(writer, ['a3', 'b1']);
+    const two = await checkpoint(writer, 2, true);
+    assert.is(two.committables.length, 2);
+    // ...and a part of a new bucket, then the process dies.
+    await writeAll(writer, ['c1']);
+    await writer.close();
+    assert.equal(Object.keys(await tree(dir)), ['a/.part-job-0.pending', 'b/.part-job-1.pending', 'c/.part-job-2.inprogress']);
+
+    const second = open(options, 1, one.state);
+    const restored = await second.writer;
+    assert.equal(await tree(dir), { 'a/.part-job-0.inprogress': 'a1\na2\n' }, 'back to checkpoint 1');
+    await writeAll(restored, ['a3', 'b1']);
+    const again = await checkpoint(restored, 2, true);
+    await second.committer.commit(again.committables, 2);
+    assert.equal(await tree(dir), { 'a/part-job-0': 'a1\na2\na3\n', 'b/part-job-1': 'b1\n' });
+    await restored.close();
+  });
+});
+
+test('rolling sink: a fresh start never reuses the name of a finished part', async () => {
+  await withTempDir('rf-fresh', async (dir) => {
+    await writeFile(join(dir, 'part-job-7'), 'old\n');
+    await writeFile(join(dir, '.part-job-9.inprogress'), 'leftover of a run without a checkpoint\n');
+    const { writer: opening, committer } = open({ directory: dir, bucketAssigner: basePathBuckets() });
+    const writer = await opening;
+    await writeAll(writer, ['new']);
+    await committer.commit((await checkpoint(writer, 1, true)).committables, 1);
+    assert.equal(await tree(dir), { 'part-job-7': 'old\n', 'part-job-8': 'new\n' });
+  });
+});
+
+test('rolling sink: commit of a part that is neither pending nor finished, or restore of a vanished in-progress part, is a MissingPartFileError', async () => {
+  await withTempDir('rf-missing', async (dir) => {
+    const options = { directory: dir, bucketAssigner: basePathBuckets() };
+    const { writer: opening, committer } = open(options);
+    const writer = await opening;
+    await writeAll(writer, ['x']);
+    const { state } = await checkpoint(writer, 1);
+    const { committables } = await checkpoint(writer, 2, true);
+    await writer.close();
+    await rm(join(dir, '.part-job-0.pending'));
+    const error = await committer.commit(committables, 2).catch((e: unknown) => e);
+    assert.instance(error, MissingPartFileError);
+    assert.is((error as MissingPartFileError).retriable, false);
+    assert.match(String(error), /part-job-0.*records are lost/);
+    const restore = await open(options, 1, state).writer.catch((e: unknown) => e);
+    assert.instance(restore, MissingPartFileError);
+  });
+});
+
+test('rolling sink: rolls on size while writing, and on age and inactivity at checkpoints', async () => {
+  await withTempDir('rf-policy', async (dir) => {
+    let now = 1_000_000;
+    const { writer: opening, committer } = open({
+      directory: dir,
+      bucketAssigner: basePathBuckets(),
+      rollingPolicy: defaultRollingPolicy({ maxPartSize: 10, rolloverInterval: 1000, inactivityInterval: 300 }),
+      now: () => now,
+    });
+    const writer = await opening;
+    await writeAll(writer, ['1234', '5678', 'ab']);
+    // 5 + 5 bytes reached maxPartSize: part 0 was closed and part 1 holds 'ab'.
+    let done = await checkpoint(writer, 1);
+    assert.equal(done.committables.map((c) => c.finished.slice(dir.length + 1)), ['part-job-0']);
+    await committer.commit(done.committables, 1);
+    now += 200;
+    await writeAll(writer, ['cd']);
+    now += 200;
+    done = await checkpoint(writer, 2);
+    assert.equal(done.committables, [], 'active and young: stays open');
+    now += 301;
+    done = await checkpoint(writer, 3);
+    assert.equal(done.committables.map((c) => c.finished.slice(dir.length + 1)), ['part-job-1'], 'inactive for 301 ms');
+    await committer.commit(done.committables, 3);
+    await writeAll(writer, ['e']);
+    for (let i = 0; i < 5; i++) {
+      now += 250;
+      await writeAll(writer, ['f']);
+    }
+    // Opened 1250 ms ago: the write after 1000 ms rolled it.
+    done = await checkpoint(writer, 4);
+    assert.equal(done.committables.map((c) => c.finished.slice(dir.length + 1)), ['part-job-2']);
+    await committer.commit(done.committables, 4);
+    assert.equal(await tree(dir), { 'part-job-0': '1234\n5678\n', 'part-job-1': 'ab\ncd\n', 'part-job-2': 'e\nf\nf\nf\nf\n', '.part-job-3.inprogress': 'f\n' });
+    await writer.close();
+  });
+});
+
+test('rolling sink: date-time buckets by processing time in UTC', () => {
+  const at = Date.UTC(2026, 10, 24, 5, 17, 30);
+  assert.is(dateTimeBuckets().bucketFor('x', at), '2026-11-24--05');
+  assert.is(dateTimeBuckets({ granularity: 'day' }).bucketFor('x', at), '2026-11-24');
+  assert.is(dateTimeBuckets({ granularity: 'minute' }).bucketFor('x', at), '2026-11-24--05-17');
+});
+
+test('rolling sink: bad options and bucket names throw ConfigurationError naming them', async () => {
+  assert.throws(() => rollingFileSink({ directory: '' }), /directory/);
+  assert.throws(() => rollingFileSink({ directory: 'x', partPrefix: '.hidden' }), /partPrefix/);
+  assert.throws(() => rollingFileSink({ directory: 'x', partSuffix: '/x' }), /partSuffix/);
+  assert.throws(() => defaultRollingPolicy({ maxPartSize: 0 }), /maxPartSize/);
+  assert.throws(() => dateTimeBuckets({ granularity: 'week' as 'day' }), /granularity/);
+  await withTempDir('rf-bucket', async (dir) => {
+    const writer = await open({ directory: dir, bucketAssigner: keyBuckets((r: string) => r) }).writer;
+    for (const bad of ['../escape', '.hidden', 'a//b']) {
+      let error: unknown;
+      try {
+        await writer.write(bad);
+      } catch (e) {
+        error = e;
+      }
+      assert.instance(error, ConfigurationError, bad);
+      assert.match(String(error), /bucketAssigner/);
+    }
+    await writer.close();
+  });
+});
+
+test.run();

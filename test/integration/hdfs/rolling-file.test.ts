@@ -6,12 +6,11 @@ import { basePathBuckets, MissingPartFileError, rollingFileSink, webhdfsBackend 
 import type { PendingPartFile, RollingFileBackend, RollingFileWriterState, SinkWriter } from 'onceflow';
 import { runWithKills } from '../../unit/connectors/kill-restart.js';
 import { withTempDir } from '../../unit/connectors/helpers.js';
+import { requireServer, uniqueName } from '../env.js';
 
-// Set by `npm test` through the service harness, or by hand; missing, the suite fails: never a silent skip.
-const url = process.env.ONCEFLOW_HDFS_WEBHDFS_URL;
-if (!url) throw new Error('ONCEFLOW_HDFS_WEBHDFS_URL is not set: run through `npm test`, or `npm run services -- up hdfs` and export what it prints');
+const url = requireServer('hdfs');
 const backend = webhdfsBackend({ url, bufferSize: 1024 });
-const unique = (prefix: string): string => `/onceflow-test/${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+const unique = (prefix: string): string => `/onceflow-test/${uniqueName(prefix)}`;
 
 async function read(path: string): Promise<string> {
   const response = await fetch(`${url}/webhdfs/v1${path}?op=OPEN&user.name=${process.env.USER ?? 'onceflow'}`);

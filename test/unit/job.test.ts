@@ -18,6 +18,24 @@ import { memorySink } from 'onceflow/testing';
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const quiet = { info() {}, warn() {}, error() {} };
 
+/** An at-least-once sink that records what it is given and takes a turn of the event loop for each write. */
+function slowSinkInto(written: number[]): Sink<number, 'at-least-once'> {
+  return {
+    name: 'slow',
+    guarantee: 'at-least-once',
+    requires: 'at-most-once',
+    deterministicOnly: false,
+    createWriter: () => ({
+      write(record: number) {
+        written.push(record);
+        return new Promise<void>((resolve) => setImmediate(resolve));
+      },
+      prepareCommit: () => [],
+      close() {},
+    }),
+  };
+}
+
 /** Resolves when checkpoint `id` completes; rejects if the job ends first, so a test fails instead of hanging. */
 function untilCheckpoint(handle: JobHandle, id: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -165,20 +183,7 @@ test('a sink slower than its source pauses the source: in-flight records stay un
   let queued = 0;
   let maxQueued = 0;
   const written: number[] = [];
-  const slowSink: Sink<number, 'at-least-once'> = {
-    name: 'slow',
-    guarantee: 'at-least-once',
-    requires: 'at-most-once',
-    deterministicOnly: false,
-    createWriter: () => ({
-      write(record: number) {
-        written.push(record);
-        return new Promise<void>((resolve) => setImmediate(resolve));
-      },
-      prepareCommit: () => [],
-      close() {},
-    }),
-  };
+  const slowSink = slowSinkInto(written);
   const job = pipeline({ id: 'slow', checkpoints: { interval: 20, store: memoryStore() }, flowControl: { highWaterMark: 500, lowWaterMark: 100 } })
     .from(collectionSource(range(20_000), { chunkSize: 64 }))
     .pipe(
@@ -225,20 +230,7 @@ test('a reader that emits inside resume() cannot put records ahead of those queu
       };
     },
   };
-  const slowSink: Sink<number, 'at-least-once'> = {
-    name: 'slow',
-    guarantee: 'at-least-once',
-    requires: 'at-most-once',
-    deterministicOnly: false,
-    createWriter: () => ({
-      write(record: number) {
-        written.push(record);
-        return new Promise<void>((resolve) => setImmediate(resolve));
-      },
-      prepareCommit: () => [],
-      close() {},
-    }),
-  };
+  const slowSink = slowSinkInto(written);
   await pipeline({ id: 'eager', flowControl: { highWaterMark: 100, lowWaterMark: 10 } })
     .from(eager)
     .to(slowSink)

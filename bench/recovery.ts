@@ -183,6 +183,7 @@ export async function recovery({ full }: BenchOptions): Promise<Figure[]> {
           restore: part('restoreMs'),
           firstRecord: part('firstRecordMs'),
         },
+        bestMs: Math.min(...recoveries.map((r) => r.totalMs)),
         worstMs: Math.max(...recoveries.map((r) => r.totalMs)),
         snapshotBytes: part('snapshotBytes'),
         recoveries,

@@ -64,7 +64,7 @@ export async function keyedCountOverhead({ full }: BenchOptions): Promise<Figure
   const directory = mkdtempSync(join(tmpdir(), 'onceflow-bench-'));
   try {
     // Long enough runs for several 1 s checkpoints each; at 100 ms a shorter run already has dozens.
-    const everySecond = await versusNone('3.', numbers(full ? 60_000_000 : 20_000_000), 1000, 3, directory);
+    const everySecond = await versusNone('3.', numbers(full ? 60_000_000 : 20_000_000), 1000, 5, directory);
     const every100ms = await versusNone('3b.', numbers(full ? 20_000_000 : 6_000_000), 100, 3, directory);
     return [
       { ...everySecond, target: { op: '>=', value: 0.85 } },

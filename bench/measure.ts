@@ -6,7 +6,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Guarantee, Job, Sink, Source, SourceOutput, SourceReader } from 'onceflow';
+import { collectionSource, flatMap } from 'onceflow';
+import type { Guarantee, Job, Sink, Source } from 'onceflow';
 
 /** One row of the table: a figure measured against its baseline in the same run. */
 export interface Figure {
@@ -93,9 +94,9 @@ export function peakRss(): number {
  * Run `script` (a compiled benchmark file) in a fresh Node process, so it has
  * a clean heap and its own peak RSS, and return the JSON it prints last.
  */
-export function runChild<R>(script: string, input: unknown): Promise<R> {
+export function runChild<R>(script: string, input: unknown, nodeOptions: readonly string[] = []): Promise<R> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, JSON.stringify(input)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...nodeOptions, script, JSON.stringify(input)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     child.on('error', reject);
@@ -156,65 +157,20 @@ export function summingSink(into: { sum: number }): Sink<number, 'at-least-once'
   };
 }
 
+const blockSize = 1000;
+
 /**
- * The numbers 0 .. count-1, generated rather than held in an array, so that
- * memory figures see what the pipeline holds and not the input. Like the
- * collection source it emits 1024 records, then yields to the event loop.
+ * The starts of the 1000-number blocks of 0 .. count-1, one block a tick, for
+ * {@link expandBlocks} to turn into numbers: the input then holds one entry
+ * per 1000 records, so memory figures see what the pipeline holds rather than
+ * the size of the input, and flow control can still pause between blocks.
  */
-export function rangeSource(count: number): Source<number, 'exactly-once', number> {
-  return {
-    name: 'range',
-    guarantee: 'exactly-once',
-    createReader: ({ restoredPosition }) => new RangeReader(count, restoredPosition ?? 0),
-  };
+export function blockStarts(count: number): Source<number, 'exactly-once', number> {
+  return collectionSource(
+    Array.from({ length: Math.ceil(count / blockSize) }, (_, i) => i * blockSize),
+    { chunkSize: 1 },
+  );
 }
 
-class RangeReader implements SourceReader<number, number> {
-  private output: SourceOutput<number> | undefined;
-  private paused = false;
-  private scheduled = false;
-  private stopped = false;
-
-  constructor(
-    private readonly count: number,
-    private next: number,
-  ) {}
-
-  start(output: SourceOutput<number>): void {
-    this.output = output;
-    this.schedule();
-  }
-
-  position(): number {
-    return this.next;
-  }
-
-  pause(): void {
-    this.paused = true;
-  }
-
-  resume(): void {
-    this.paused = false;
-    this.schedule();
-  }
-
-  close(): void {
-    this.stopped = true;
-  }
-
-  private schedule(): void {
-    if (this.scheduled || this.stopped) return;
-    this.scheduled = true;
-    setImmediate(this.tick);
-  }
-
-  private readonly tick = (): void => {
-    this.scheduled = false;
-    const output = this.output;
-    if (this.paused || this.stopped || !output) return;
-    const end = Math.min(this.count, this.next + 1024);
-    while (this.next < end && !this.paused) output.next(this.next++);
-    if (this.next >= this.count) output.complete();
-    else if (!this.paused) this.schedule();
-  };
-}
+/** The numbers of each block that {@link blockStarts} emits. */
+export const expandBlocks = flatMap((start: number) => Array.from({ length: blockSize }, (_, i) => start + i));

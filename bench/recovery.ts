@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { count, fileStore, keyBy, pipeline } from 'onceflow';
 import type { Keyed, Sink } from 'onceflow';
 import type { BenchOptions, Figure } from './measure.js';
-import { median, rangeSource, runIfMain, wallClock } from './measure.js';
+import { blockStarts, expandBlocks, median, runIfMain, wallClock } from './measure.js';
 
 const keys = 100_000;
 const checkpointsBeforeKill = 3;
@@ -56,8 +56,10 @@ function firstRecordReporter(): Sink<Keyed<number, number>, 'at-least-once'> {
 async function child({ directory }: { directory: string }): Promise<never> {
   say({ event: 'main', origin: performance.timeOrigin, at: wallClock() });
   const handle = pipeline({ id: 'bench-recovery', checkpoints: { interval: 200, store: fileStore({ directory }) } })
-    .from(rangeSource(Number.MAX_SAFE_INTEGER))
+    // Enough for every generation (each runs about half a second) yet a list of only 100k block starts to build.
+    .from(blockStarts(1e8))
     .pipe(
+      expandBlocks,
       keyBy((x: number) => x % keys),
       count(),
     )

@@ -78,29 +78,36 @@ export async function flowControl({ full }: BenchOptions): Promise<Figure[]> {
   const sourceRate = small / Math.min(...sourceSeconds);
   const sinkRate = sourceRate / 10;
   const script = fileURLToPath(import.meta.url);
-  const runs = { [small]: [] as ChildResult[], [large]: [] as ChildResult[] };
+  // Row 4b caps V8's young generation: peak RSS at default flags also counts
+  // how far V8 grows its nursery over a longer run, which is not what the
+  // pipeline holds. It explains row 4; row 4 stays the figure held to target.
+  const variants = { default: [], cappedNursery: ['--max-semi-space-size=2'] } as const;
+  const runs = new Map<string, ChildResult[]>();
   for (let i = 0; i < 3; i++) {
-    for (const records of [small, large]) runs[records]?.push(await runChild<ChildResult>(script, { role: 'child', records, sinkRate }, ['--expose-gc']));
+    for (const records of [small, large]) {
+      for (const [variant, options] of Object.entries(variants)) {
+        const result = await runChild<ChildResult>(script, { role: 'child', records, sinkRate }, ['--expose-gc', ...options]);
+        runs.set(`${variant} ${records}`, [...(runs.get(`${variant} ${records}`) ?? []), result]);
+      }
+    }
   }
-  const peak = (records: number): number => median((runs[records] ?? []).map((r) => r.peakRss));
-  const measured = peak(large);
-  const baseline = peak(small);
-  return [
-    {
-      figure: `4. peak RSS, sink 10x slower than source, ${large / 1e6}M vs ${small / 1e6}M records`,
-      unit: 'bytes',
-      measured,
-      baseline,
-      ratio: measured / baseline,
-      target: { op: '<=', value: 1.2 },
-      details: {
-        sourceRecordsPerSecond: sourceRate,
-        sinkRecordsPerSecond: sinkRate,
-        achievedRecordsPerSecond: { [small]: runs[small]?.map((r) => small / r.seconds), [large]: runs[large]?.map((r) => large / r.seconds) },
-        peakRss: { [small]: runs[small]?.map((r) => r.peakRss), [large]: runs[large]?.map((r) => r.peakRss) },
-        retainedHeap: { [small]: runs[small]?.map((r) => r.retainedHeap), [large]: runs[large]?.map((r) => r.retainedHeap) },
-      },
+  const peak = (variant: string, records: number): number => median((runs.get(`${variant} ${records}`) ?? []).map((r) => r.peakRss));
+  const row = (variant: keyof typeof variants, label: string): Figure => ({
+    figure: `${label}, sink 10x slower than source, ${large / 1e6}M vs ${small / 1e6}M records`,
+    unit: 'bytes',
+    measured: peak(variant, large),
+    baseline: peak(variant, small),
+    ratio: peak(variant, large) / peak(variant, small),
+    details: {
+      nodeOptions: variants[variant],
+      sourceRecordsPerSecond: sourceRate,
+      sinkRecordsPerSecond: sinkRate,
+      runs: Object.fromEntries([small, large].map((records) => [records, runs.get(`${variant} ${records}`)])),
     },
+  });
+  return [
+    { ...row('default', '4. peak RSS'), target: { op: '<=', value: 1.2 } },
+    row('cappedNursery', '4b. peak RSS with V8 young generation capped (--max-semi-space-size=2)'),
   ];
 }
 

@@ -30,6 +30,7 @@ export interface BenchOptions {
   readonly full: boolean;
 }
 
+/** Nearest-rank median. */
 export function median(samples: readonly number[]): number {
   return percentile(samples, 50);
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileStore } from 'onceflow';
 import type { BenchOptions, CheckpointTaken, Figure } from './measure.js';
-import { bestRate, interleaved, median, runIfMain } from './measure.js';
+import { interleaved, median, rateFigure, runIfMain } from './measure.js';
 import { numbers, onceflowChain, sameSum } from './throughput.js';
 
 export async function checkpointOverhead({ full }: BenchOptions): Promise<Figure[]> {
@@ -28,15 +28,10 @@ export async function checkpointOverhead({ full }: BenchOptions): Promise<Figure
         taken.push(...run.checkpoints);
       },
     );
-    const baseline = bestRate(records, plain);
-    const measured = bestRate(records, checked);
     return [
       {
         figure: `2. the same chain, checkpoints every 100 ms to fileStore, vs none`,
-        unit: 'records/s',
-        measured,
-        baseline,
-        ratio: measured / baseline,
+        ...rateFigure(records, checked, plain),
         target: { op: '>=', value: 0.9 },
         details: {
           records,

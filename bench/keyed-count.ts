@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { collectionSource, count, fileStore, keyBy, map, pipeline } from 'onceflow';
 import type { CheckpointOptions } from 'onceflow';
 import type { BenchOptions, CheckpointTaken, Figure } from './measure.js';
-import { bestRate, interleaved, percentile, runIfMain, runJob, summingSink } from './measure.js';
+import { interleaved, percentile, rateFigure, runIfMain, runJob, summingSink } from './measure.js';
 import { numbers, sameSum } from './throughput.js';
 
 const keys = 100_000;
@@ -40,15 +40,10 @@ async function versusNone(label: string, input: readonly number[], interval: num
       taken.push(...run.checkpoints);
     },
   );
-  const baseline = bestRate(input.length, plain);
-  const measured = bestRate(input.length, checked);
   const durations = taken.map((t) => t.durationMs);
   return {
     figure: `${label} keyed count, ${keys / 1000}k keys, ${input.length / 1e6}M records, checkpoints every ${interval} ms vs none`,
-    unit: 'records/s',
-    measured,
-    baseline,
-    ratio: measured / baseline,
+    ...rateFigure(input.length, checked, plain),
     details: {
       records: input.length,
       seconds: { checkpointed: checked, plain },
@@ -64,7 +59,7 @@ export async function keyedCountOverhead({ full }: BenchOptions): Promise<Figure
   const directory = mkdtempSync(join(tmpdir(), 'onceflow-bench-'));
   try {
     // Long enough runs for several 1 s checkpoints each; at 100 ms a shorter run already has dozens.
-    const everySecond = await versusNone('3.', numbers(full ? 60_000_000 : 20_000_000), 1000, 5, directory);
+    const everySecond = await versusNone('3.', numbers(full ? 100_000_000 : 40_000_000), 1000, 5, directory);
     const every100ms = await versusNone('3b.', numbers(full ? 20_000_000 : 6_000_000), 100, 3, directory);
     return [
       { ...everySecond, target: { op: '>=', value: 0.85 } },

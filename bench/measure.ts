@@ -18,6 +18,8 @@ export interface Figure {
   readonly baseline?: number;
   /** measured / baseline. */
   readonly ratio?: number;
+  /** For rates: the ratio of the median runs, beside `ratio` (of the fastest), to show how far noise moves it. */
+  readonly medianRatio?: number;
   /** `>= 0.9`, `<= 1.2`, `< 1000` (on ratio when there is a baseline, else on measured); absent: reported only. */
   readonly target?: { readonly op: '>=' | '<=' | '<'; readonly value: number };
   /** The samples, notes and breakdowns behind the row, kept in the JSON. */
@@ -72,12 +74,19 @@ export async function interleaved(runs: number, a: () => unknown, b: () => unkno
 }
 
 /**
- * Records/s of the fastest run. On a machine shared with other work,
- * interference only ever slows a run down, so the fastest is the closest to
- * what the code itself costs; the JSON keeps every run's time.
+ * A records/s figure from the run times of both variants. Rates are those of
+ * the fastest run of each: on a machine shared with other work, interference
+ * only ever slows a run down, so the fastest is the closest to what the code
+ * itself costs; the JSON keeps every run's time and the ratio of the medians.
  */
-export function bestRate(records: number, seconds: readonly number[]): number {
-  return records / Math.min(...seconds);
+export function rateFigure(records: number, measured: readonly number[], baseline: readonly number[]): Pick<Figure, 'unit' | 'measured' | 'baseline' | 'ratio' | 'medianRatio'> {
+  return {
+    unit: 'records/s',
+    measured: records / Math.min(...measured),
+    baseline: records / Math.min(...baseline),
+    ratio: Math.min(...baseline) / Math.min(...measured),
+    medianRatio: median(baseline) / median(measured),
+  };
 }
 
 /** This process's peak resident set in bytes: VmHWM on Linux, else what getrusage reports. */

@@ -38,7 +38,7 @@ function format(value: number | undefined, unit: string): string {
 }
 
 function table(figures: readonly Figure[]): string {
-  const header = ['figure', 'measured', 'baseline', 'ratio', 'target', 'result'];
+  const header = ['figure', 'measured', 'baseline', 'ratio', 'median ratio', 'target', 'result'];
   const rows = figures.map((f) => {
     const ok = passes(f);
     return [
@@ -46,6 +46,7 @@ function table(figures: readonly Figure[]): string {
       format(f.measured, f.unit),
       format(f.baseline, f.unit),
       f.ratio === undefined ? '-' : f.ratio.toFixed(3),
+      f.medianRatio === undefined ? '-' : f.medianRatio.toFixed(3),
       f.target ? `${f.ratio === undefined ? '' : 'ratio '}${f.target.op} ${f.target.value}${f.ratio === undefined ? ` ${f.unit}` : ''}` : 'reported',
       ok === undefined ? '-' : ok ? 'pass' : 'FAIL',
     ];

@@ -8,7 +8,7 @@ import { from, filter as rxFilter, map as rxMap } from 'rxjs';
 import { collectionSource, filter, map, pipeline } from 'onceflow';
 import type { CheckpointOptions } from 'onceflow';
 import type { BenchOptions, CheckpointTaken, Figure } from './measure.js';
-import { bestRate, interleaved, runIfMain, runJob, summingSink, timed } from './measure.js';
+import { interleaved, rateFigure, runIfMain, runJob, summingSink, timed } from './measure.js';
 
 const double = (x: number): number => x * 2;
 const notThird = (x: number): boolean => x % 3 !== 0;
@@ -53,15 +53,10 @@ export async function throughput({ full }: BenchOptions): Promise<Figure[]> {
   };
   sameSum(rxjsSum, onceflowSum);
   const { a: rx, b: once } = await interleaved(5, () => rxjsChain(input), () => onceflowChain(input));
-  const baseline = bestRate(records, rx);
-  const measured = bestRate(records, once);
   return [
     {
       figure: `1. map/filter/map, ${records / 1e6}M records, no checkpoints, vs plain RxJS`,
-      unit: 'records/s',
-      measured,
-      baseline,
-      ratio: measured / baseline,
+      ...rateFigure(records, once, rx),
       target: { op: '>=', value: 0.9 },
       details: { records, seconds: { onceflow: once, rxjs: rx }, firstRunSeconds: firstRun },
     },

@@ -1,0 +1,199 @@
+/**
+ * Figure 5: time from SIGKILL to the first record processed after restart.
+ * A child process runs a keyed count over 100k keys with checkpoints into a
+ * filesystem store; after a few checkpoints the parent kills it and starts a
+ * new child with the same job id and store, which restores the state and
+ * resumes. Each child reports on stdout, one JSON line per event, with
+ * wall-clock times comparable across the processes.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { count, fileStore, keyBy, pipeline } from 'onceflow';
+import type { Keyed, Sink } from 'onceflow';
+import type { BenchOptions, Figure } from './measure.js';
+import { blockStarts, expandBlocks, median, runIfMain, wallClock } from './measure.js';
+
+const keys = 100_000;
+const checkpointsBeforeKill = 3;
+
+type ChildEvent =
+  | { readonly event: 'main'; readonly origin: number; readonly at: number }
+  | { readonly event: 'restored'; readonly checkpointId: number; readonly at: number }
+  | { readonly event: 'first-record'; readonly key: number; readonly count: number; readonly at: number }
+  | { readonly event: 'checkpoint'; readonly checkpointId: number; readonly bytes: number; readonly at: number };
+
+function say(event: ChildEvent): void {
+  process.stdout.write(`${JSON.stringify(event)}\n`);
+}
+
+function firstRecordReporter(): Sink<Keyed<number, number>, 'at-least-once'> {
+  return {
+    name: 'first-record',
+    guarantee: 'at-least-once',
+    requires: 'at-most-once',
+    deterministicOnly: false,
+    createWriter: () => {
+      let first = true;
+      return {
+        write({ key, value }) {
+          if (!first) return;
+          first = false;
+          say({ event: 'first-record', key, count: value, at: wallClock() });
+        },
+        prepareCommit: () => [],
+        close() {},
+      };
+    },
+  };
+}
+
+/** Runs until killed. */
+async function child({ directory }: { directory: string }): Promise<never> {
+  say({ event: 'main', origin: performance.timeOrigin, at: wallClock() });
+  const handle = pipeline({ id: 'bench-recovery', checkpoints: { interval: 200, store: fileStore({ directory }) } })
+    // Enough for every generation (each runs about half a second) yet a list of only 100k block starts to build.
+    .from(blockStarts(1e8))
+    .pipe(
+      expandBlocks,
+      keyBy((x: number) => x % keys),
+      count(),
+    )
+    .to(firstRecordReporter())
+    .start();
+  handle.events.subscribe((e) => {
+    if (e.type === 'restored') say({ event: 'restored', checkpointId: e.checkpointId, at: wallClock() });
+    if (e.type === 'checkpoint-completed') say({ event: 'checkpoint', checkpointId: e.checkpointId, bytes: e.bytes, at: wallClock() });
+  });
+  await handle.done;
+  throw new Error('the recovery job ended: it should run until killed');
+}
+
+/** A started child and the events it has reported so far. */
+class Generation {
+  readonly events: ChildEvent[] = [];
+  readonly exited: Promise<void>;
+  private waiting: { until: (events: ChildEvent[]) => boolean; resolve: () => void } | undefined;
+  readonly process: ChildProcess;
+
+  constructor(script: string, directory: string) {
+    this.process = spawn(process.execPath, [script, JSON.stringify({ role: 'child', directory })], { stdio: ['ignore', 'pipe', 'inherit'] });
+    this.exited = new Promise((resolve) => this.process.on('exit', () => resolve()));
+    if (!this.process.stdout) throw new Error('child has no stdout');
+    createInterface({ input: this.process.stdout }).on('line', (line) => {
+      this.events.push(JSON.parse(line) as ChildEvent);
+      if (this.waiting?.until(this.events)) this.waiting.resolve();
+    });
+  }
+
+  /** Resolves once the events so far satisfy `until`; rejects if the child dies first. */
+  when(until: (events: ChildEvent[]) => boolean): Promise<void> {
+    if (until(this.events)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.waiting = { until, resolve };
+      void this.exited.then(() => reject(new Error(`recovery child exited early: ${JSON.stringify(this.events.at(-1))}`)));
+    });
+  }
+
+  find<E extends ChildEvent['event']>(event: E): Extract<ChildEvent, { event: E }> {
+    const found = this.events.find((e) => e.event === event);
+    if (!found) throw new Error(`recovery child did not report '${event}'`);
+    return found as Extract<ChildEvent, { event: E }>;
+  }
+
+  lastCheckpoint(): Extract<ChildEvent, { event: 'checkpoint' }> | undefined {
+    return this.events.filter((e): e is Extract<ChildEvent, { event: 'checkpoint' }> => e.event === 'checkpoint').at(-1);
+  }
+}
+
+interface Recovery {
+  /** SIGKILL to the first record the new process handled, ms. */
+  readonly totalMs: number;
+  /** SIGKILL until the parent saw the process gone. */
+  readonly exitMs: number;
+  /** Spawning the new process until Node started it (its performance.timeOrigin). */
+  readonly spawnMs: number;
+  /** Node's own start-up and loading the compiled benchmark, onceflow and RxJS. */
+  readonly startupMs: number;
+  /** Reading, checking and decoding the checkpoint and rebuilding 100k keys of state. */
+  readonly restoreMs: number;
+  /** Restored until the first record reached the sink. */
+  readonly firstRecordMs: number;
+  readonly restoredCheckpoint: number;
+  readonly snapshotBytes: number;
+}
+
+const checkpointsSince = (n: number) => (events: ChildEvent[]) => events.filter((e) => e.event === 'checkpoint').length >= n;
+
+export async function recovery({ full }: BenchOptions): Promise<Figure[]> {
+  const kills = full ? 10 : 5;
+  const script = fileURLToPath(import.meta.url);
+  const directory = mkdtempSync(join(tmpdir(), 'onceflow-bench-'));
+  const recoveries: Recovery[] = [];
+  let current = new Generation(script, directory);
+  try {
+    await current.when(checkpointsSince(checkpointsBeforeKill));
+    for (let i = 0; i < kills; i++) {
+      const lastCompleted = current.lastCheckpoint();
+      const killedAt = wallClock();
+      current.process.kill('SIGKILL');
+      await current.exited;
+      const exitedAt = wallClock();
+      const spawnedAt = wallClock();
+      current = new Generation(script, directory);
+      await current.when((events) => events.some((e) => e.event === 'first-record'));
+      const main = current.find('main');
+      const restored = current.find('restored');
+      const first = current.find('first-record');
+      if (!lastCompleted || restored.checkpointId < lastCompleted.checkpointId) {
+        throw new Error(`restored checkpoint ${restored.checkpointId}, but checkpoint ${lastCompleted?.checkpointId} had completed before the kill`);
+      }
+      if (first.count < 2) throw new Error(`first record after restore counts ${first.count} for key ${first.key}: state was not restored`);
+      recoveries.push({
+        totalMs: first.at - killedAt,
+        exitMs: exitedAt - killedAt,
+        spawnMs: main.origin - spawnedAt,
+        startupMs: main.at - main.origin,
+        restoreMs: restored.at - main.at,
+        firstRecordMs: first.at - restored.at,
+        restoredCheckpoint: restored.checkpointId,
+        snapshotBytes: lastCompleted.bytes,
+      });
+      await current.when(checkpointsSince(checkpointsBeforeKill));
+    }
+  } finally {
+    current.process.kill('SIGKILL');
+    await current.exited;
+    rmSync(directory, { recursive: true, force: true });
+  }
+  const part = (name: keyof Recovery): number => median(recoveries.map((r) => r[name]));
+  return [
+    {
+      figure: `5. recovery: SIGKILL to first record after restart, ${keys / 1000}k keys of state (median of ${kills})`,
+      unit: 'ms',
+      measured: part('totalMs'),
+      target: { op: '<', value: 1000 },
+      details: {
+        medianMs: {
+          exit: part('exitMs'),
+          spawn: part('spawnMs'),
+          nodeStartupAndLoading: part('startupMs'),
+          restore: part('restoreMs'),
+          firstRecord: part('firstRecordMs'),
+        },
+        bestMs: Math.min(...recoveries.map((r) => r.totalMs)),
+        worstMs: Math.max(...recoveries.map((r) => r.totalMs)),
+        snapshotBytes: part('snapshotBytes'),
+        recoveries,
+      },
+    },
+  ];
+}
+
+runIfMain(import.meta.url, (input: BenchOptions | { role: 'child'; directory: string }): Promise<Figure[]> =>
+  'role' in input ? child(input) : recovery(input),
+);

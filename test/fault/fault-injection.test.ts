@@ -1,8 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +9,7 @@ import type { Keyed } from 'onceflow';
 import { memorySink } from 'onceflow/testing';
 import { committedLines } from './fixtures/directory-sink.js';
 import { runSeed, seededRandom } from './random.js';
+import { withTempDir } from '../temp-dir.js';
 
 const quiet = { info() {}, warn() {}, error() {} };
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
@@ -58,10 +57,9 @@ test('(1) an operator throwing at random points: the committed output equals the
 test('(2) the job process killed by SIGKILL at random moments and restarted: every record exactly once', async () => {
   const seed = runSeed();
   const random = seededRandom(seed);
-  const directory = await mkdtemp(join(tmpdir(), 'onceflow-kill-'));
   const script = fileURLToPath(new URL('./fixtures/keyed-count-job.ts', import.meta.url));
   const records = 400_000;
-  try {
+  await withTempDir('kill', async (directory) => {
     let kills = 0;
     for (let run = 0; ; run++) {
       // Kill the first few runs a random number of checkpoints (1 to 4) in, plus a random delay.
@@ -90,9 +88,7 @@ test('(2) the job process killed by SIGKILL at random moments and restarted: eve
     }
     assert.ok(kills >= 1, `the test must have killed the job at least once (seed ${seed})`);
     assert.equal(committedLines(join(directory, 'out')), expectedCounts(records, 500), `seed ${seed}`);
-  } finally {
-    await rm(directory, { recursive: true, force: true });
-  }
+  });
 });
 
 test('(3) a two-input union at different speeds with failures: aligned checkpoints give the failure-free counts', async () => {

@@ -1,19 +1,25 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readdir, stat, truncate } from 'node:fs/promises';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import {
   collectionSource,
   ConfigurationError,
+  exponentialBackoffRestart,
+  fileStore,
   fixedDelayRestart,
   JobFailedError,
   map,
   memoryStore,
+  noRestart,
   pipeline,
   stdoutSink,
   union,
 } from 'onceflow';
 import type { JobEvent, JobHandle, Sink } from 'onceflow';
 import { memorySink } from 'onceflow/testing';
+import { withTempDir } from '../temp-dir.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const quiet = { info() {}, warn() {}, error() {} };
@@ -285,12 +291,7 @@ test('readers are closed when the sink cannot even be created', async () => {
 });
 
 test('a corrupt newest checkpoint is reported and the job resumes from the one before', async () => {
-  const { mkdtemp, readdir, rm, stat, truncate } = await import('node:fs/promises');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
-  const { fileStore } = await import('onceflow');
-  const directory = await mkdtemp(join(tmpdir(), 'onceflow-corrupt-'));
-  try {
+  await withTempDir('corrupt', async (directory) => {
     const sink = memorySink<number>();
     const warnings: string[] = [];
     const build = () =>
@@ -309,13 +310,10 @@ test('a corrupt newest checkpoint is reported and the job resumes from the one b
     await second.done;
     assert.is(restored[0], Number(/\d+/.exec(files[1]!)?.[0]));
     assert.ok(warnings.some((w) => /is truncated.*falling back to the checkpoint before it/.test(w)), warnings.join('\n'));
-  } finally {
-    await rm(directory, { recursive: true, force: true });
-  }
+  });
 });
 
 test('restart strategies space their attempts as configured', async () => {
-  const { exponentialBackoffRestart, noRestart } = await import('onceflow');
   const fixed = fixedDelayRestart({ attempts: 2, delay: 50 });
   assert.equal([1, 2, 3].map((n) => fixed.nextDelay(n)), [50, 50, undefined]);
   const backoff = exponentialBackoffRestart({ initialDelay: 10, maxDelay: 35, maxAttempts: 4 });

@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CorruptCheckpointError, fileStore, memoryStore, structuredCloneCodec } from 'onceflow';
 import type { Checkpoint } from 'onceflow';
+import { withTempDir } from '../temp-dir.js';
 
 const checkpoint = (checkpointId: number, state: unknown = checkpointId): Checkpoint => ({
   jobId: 'job',
@@ -16,17 +16,8 @@ const checkpoint = (checkpointId: number, state: unknown = checkpointId): Checkp
   sinks: { 'sink-memory': { committables: [{ transactionId: `t${checkpointId}` }], writerState: null } },
 });
 
-async function withDir(run: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'onceflow-store-'));
-  try {
-    await run(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 test('fileStore returns the newest checkpoint and keeps only the last k', () =>
-  withDir(async (directory) => {
+  withTempDir('store', async (directory) => {
     const store = fileStore({ directory, retain: 2 });
     for (const id of [1, 2, 3]) assert.ok((await store.save(checkpoint(id))) > 0);
     assert.equal((await store.latest('job')).checkpoint, checkpoint(3));
@@ -35,7 +26,7 @@ test('fileStore returns the newest checkpoint and keeps only the last k', () =>
   }));
 
 test('fileStore falls back to the previous checkpoint when the newest is truncated or altered', () =>
-  withDir(async (directory) => {
+  withTempDir('store', async (directory) => {
     const store = fileStore({ directory });
     await store.save(checkpoint(1));
     await store.save(checkpoint(2));
@@ -53,7 +44,7 @@ test('fileStore falls back to the previous checkpoint when the newest is truncat
   }));
 
 test('fileStore leaves no temporary file behind and writes a header a person can read', () =>
-  withDir(async (directory) => {
+  withTempDir('store', async (directory) => {
     await fileStore({ directory }).save(checkpoint(7));
     assert.equal(await readdir(join(directory, 'job')), ['chk-7.ckpt']);
     const header = JSON.parse((await readFile(join(directory, 'job', 'chk-7.ckpt'), 'utf8')).split('\n')[0]!) as Record<string, unknown>;
@@ -62,7 +53,7 @@ test('fileStore leaves no temporary file behind and writes a header a person can
   }));
 
 test('the structured-clone codec keeps values JSON cannot', () =>
-  withDir(async (directory) => {
+  withTempDir('store', async (directory) => {
     const store = fileStore({ directory, codec: structuredCloneCodec });
     const state = { when: new Date(5), big: 10n ** 20n, missing: undefined, nan: Number.NaN };
     await store.save(checkpoint(1, state));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { basePathBuckets, MissingPartFileError, rollingFileSink, webhdfsBackend } from 'onceflow';
 import type { PendingPartFile, RollingFileBackend, RollingFileWriterState, SinkWriter } from 'onceflow';
 import { runWithKills } from '../../unit/connectors/kill-restart.js';
-import { withTempDir } from '../../unit/connectors/helpers.js';
+import { withTempDir } from '../../temp-dir.js';
 import { requireServer, uniqueName } from '../env.js';
 
 const url = requireServer('hdfs');

@@ -16,7 +16,7 @@ import {
   RollingFileError,
   rollingFileSink,
 } from 'onceflow';
-import { withTempDir } from './helpers.js';
+import { withTempDir } from '../../temp-dir.js';
 
 // A full disk is a real 1 MiB tmpfs (the tests run as root, which may mount). If
 // mounting is not permitted the test fails saying so: it is never skipped.

@@ -4,7 +4,8 @@ import { mkdir, rename, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigurationError, FileChangedError, FileReadError, fileSource, jsonLines, MalformedRecordError } from 'onceflow';
 import type { FilePosition } from 'onceflow';
-import { drain, startPausedAfter, withTempDir } from './helpers.js';
+import { withTempDir } from '../../temp-dir.js';
+import { drain, startPausedAfter } from './helpers.js';
 
 const text = ['première ligne', '', 'ß∂ƒ©˙∆˚¬…æ — 𝄞 emoji 🎉', 'crlf line\r', 'last line without newline'];
 

@@ -1,19 +1,6 @@
 // Drives source readers and sink writers directly, without a job, so tests can
 // stop and restore them at chosen points.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Guarantee, Source, SourceReader } from 'onceflow';
-
-/** A fresh directory under the system's temporary directory, removed after `body`. */
-export async function withTempDir<R>(prefix: string, body: (dir: string) => Promise<R>): Promise<R> {
-  const dir = await mkdtemp(join(tmpdir(), `onceflow-${prefix}-`));
-  try {
-    return await body(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 /** What a reader emitted, with the position after each record. */
 export interface Drained<T, P> {

@@ -12,7 +12,7 @@ import {
   rollingFileSink,
 } from 'onceflow';
 import type { PendingPartFile, RollingFileSinkOptions, RollingFileWriterState, SinkWriter } from 'onceflow';
-import { withTempDir } from './helpers.js';
+import { withTempDir } from '../../temp-dir.js';
 
 type Writer = SinkWriter<string, PendingPartFile, RollingFileWriterState>;
 

@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runWithKills } from './kill-restart.js';
+import { withTempDir } from '../../temp-dir.js';
 
 // Three input files, multi-byte text, the last without a final newline.
 async function writeInput(dir: string, linesPerFile: number): Promise<string[]> {
@@ -18,8 +18,7 @@ async function writeInput(dir: string, linesPerFile: number): Promise<string[]> 
 }
 
 test('rolling file sink fed by the file source: SIGKILLed three times, its finished files hold each record exactly once', async () => {
-  const root = await mkdtemp(join(tmpdir(), 'onceflow-rolling-kill-'));
-  try {
+  await withTempDir('rolling-kill', async (root) => {
     const expected = await writeInput(join(root, 'in'), 40_000);
     const out = join(root, 'out');
     const { kills, checkpointsAtKill } = await runWithKills('file-job.ts', [join(root, 'in'), out, join(root, 'checkpoints'), 'rolling'], { kills: 3 });
@@ -33,14 +32,11 @@ test('rolling file sink fed by the file source: SIGKILLed three times, its finis
     assert.is(lines.length, expected.length, 'as many lines as input records');
     assert.equal(new Set(lines).size, lines.length, 'no record twice');
     assert.equal(lines, expected, 'every record, in input order');
-  } finally {
-    await rm(root, { recursive: true, force: true });
-  }
+  });
 });
 
 test('file sink fed by the file source: SIGKILLed twice, its output holds every record at least once', async () => {
-  const root = await mkdtemp(join(tmpdir(), 'onceflow-file-sink-kill-'));
-  try {
+  await withTempDir('file-sink-kill', async (root) => {
     const expected = await writeInput(join(root, 'in'), 30_000);
     const out = join(root, 'out.txt');
     const { kills } = await runWithKills('file-job.ts', [join(root, 'in'), out, join(root, 'checkpoints'), 'file'], { kills: 2 });
@@ -48,22 +44,17 @@ test('file sink fed by the file source: SIGKILLed twice, its output holds every 
     const lines = new Set((await readFile(out, 'utf8')).split('\n'));
     const missing = expected.filter((l) => !lines.has(l));
     assert.equal(missing, [], 'no record lost');
-  } finally {
-    await rm(root, { recursive: true, force: true });
-  }
+  });
 });
 
 test('stdout sink fed by the file source: SIGKILLed twice, what the runs printed holds every record at least once', async () => {
-  const root = await mkdtemp(join(tmpdir(), 'onceflow-stdout-kill-'));
-  try {
+  await withTempDir('stdout-kill', async (root) => {
     const expected = await writeInput(join(root, 'in'), 20_000);
     const { kills, stdout } = await runWithKills('file-job.ts', [join(root, 'in'), 'unused', join(root, 'checkpoints'), 'stdout'], { kills: 2 });
     assert.is(kills, 2);
     const printed = new Set(stdout.join('').split('\n'));
     assert.equal(expected.filter((l) => !printed.has(l)), [], 'no record lost');
-  } finally {
-    await rm(root, { recursive: true, force: true });
-  }
+  });
 });
 
 test.run();

@@ -5,7 +5,8 @@ import type { Server, Socket } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { collectionSource, ConfigurationError, memoryStore, pipeline, SocketConnectError, socketSink, socketSource } from 'onceflow';
-import { drain, withTempDir } from './helpers.js';
+import { withTempDir } from '../../temp-dir.js';
+import { drain } from './helpers.js';
 import { runWithKills } from './kill-restart.js';
 
 async function listen(onConnection: (socket: Socket) => void): Promise<{ server: Server; port: number }> {

@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withTempDir } from '../../temp-dir.js';
 
 const example = fileURLToPath(new URL('../../../examples/wordcount.ts', import.meta.url));
 const tsx = import.meta.resolve('tsx');
@@ -41,8 +41,7 @@ function runExample(cwd: string, input: string, interrupt = false): Promise<{ co
 }
 
 test('the main example, interrupted with Ctrl-C and run again, ends with the counts of an uninterrupted count', async () => {
-  const cwd = await mkdtemp(join(tmpdir(), 'onceflow-wordcount-'));
-  try {
+  await withTempDir('wordcount', async (cwd) => {
     // Letters only: the example splits words on anything else.
     const vocabulary = Array.from({ length: 300 }, (_, i) => `w${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}`);
     const expected = new Map<string, number>();
@@ -77,9 +76,7 @@ test('the main example, interrupted with Ctrl-C and run again, ends with the cou
     }
     assert.equal(Object.fromEntries([...counts].sort()), Object.fromEntries([...expected].sort()), 'final counts');
     assert.is(updates, 30_000 * 6, 'one running-count line per word read: none lost, none written twice');
-  } finally {
-    await rm(cwd, { recursive: true, force: true });
-  }
+  });
 });
 
 test.run();

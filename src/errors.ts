@@ -13,6 +13,11 @@ export class OnceflowError extends Error {
   }
 }
 
+/** The message of an error, or the thrown value as text: what error messages and log lines quote of a cause. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Options or a pipeline that cannot work as given. Never retriable. */
 export class ConfigurationError extends OnceflowError {
   override readonly name = 'ConfigurationError';

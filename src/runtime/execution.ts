@@ -16,6 +16,7 @@ import type { Checkpoint, SnapshotStore } from '../snapshot/store.js';
 import { InFlightGauge } from './flow-control.js';
 import { SinkTask } from './sink-task.js';
 import { SourceTask } from './source-task.js';
+import { messageOf } from '../errors.js';
 
 /** Everything a job is made of, as `Stream.to()` left it. */
 export interface JobPlan {
@@ -192,7 +193,7 @@ export class Execution implements Wiring {
       try {
         await close();
       } catch (error) {
-        this.job.settings.logger.warn(`while closing job '${this.job.settings.id}': ${error instanceof Error ? error.message : String(error)}`);
+        this.job.settings.logger.warn(`while closing job '${this.job.settings.id}': ${messageOf(error)}`);
       }
     }
   }

@@ -4,7 +4,7 @@ import type { CheckpointEvent } from '../snapshot/coordinator.js';
 import { fileStore } from '../snapshot/file-store.js';
 import { memoryStore } from '../snapshot/memory-store.js';
 import type { SnapshotStore } from '../snapshot/store.js';
-import { JobFailedError, OnceflowError } from '../errors.js';
+import { JobFailedError, messageOf, OnceflowError } from '../errors.js';
 import { Execution } from './execution.js';
 import type { ExecutionOutcome, JobPlan } from './execution.js';
 
@@ -65,7 +65,7 @@ export function startJob(job: JobPlan): JobHandle {
         if (stopping()) return { outcome: 'stopped', attempts: attempt };
         failures++;
         const delay = error instanceof OnceflowError && !error.retriable ? undefined : settings.restart?.nextDelay(failures);
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = messageOf(error);
         if (delay === undefined) {
           throw new JobFailedError(`job '${settings.id}' failed after ${attempt} attempt(s): ${reason}`, attempt, { cause: error });
         }

@@ -1,4 +1,4 @@
-import { OnceflowError } from '../../errors.js';
+import { messageOf, OnceflowError } from '../../errors.js';
 
 // Codes for conditions that can clear up by themselves (a full disk freed, a
 // transient device or descriptor shortage); everything else (missing path,
@@ -11,10 +11,6 @@ export function isTransientIoError(error: unknown): boolean {
   return code !== undefined && transientCodes.has(code);
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** An operating-system error on a path; retriable when the condition may clear up (see {@link isTransientIoError}). */
 abstract class PathError extends OnceflowError {
   constructor(
@@ -23,7 +19,7 @@ abstract class PathError extends OnceflowError {
     action: string,
     cause: unknown,
   ) {
-    super(`cannot ${action} ${path}: ${describe(cause)}`, { cause, retriable: isTransientIoError(cause) });
+    super(`cannot ${action} ${path}: ${messageOf(cause)}`, { cause, retriable: isTransientIoError(cause) });
   }
 }
 
@@ -69,6 +65,6 @@ export class MalformedRecordError extends OnceflowError {
     readonly offset: number,
     cause: unknown,
   ) {
-    super(`malformed record in ${path} at byte ${offset}: ${describe(cause)}`, { cause, retriable: false });
+    super(`malformed record in ${path} at byte ${offset}: ${messageOf(cause)}`, { cause, retriable: false });
   }
 }

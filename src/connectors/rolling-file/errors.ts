@@ -1,4 +1,4 @@
-import { OnceflowError } from '../../errors.js';
+import { messageOf, OnceflowError } from '../../errors.js';
 
 /** A part file could not be created, written, synced, truncated, renamed, listed or deleted. */
 export class RollingFileError extends OnceflowError {
@@ -11,7 +11,7 @@ export class RollingFileError extends OnceflowError {
     cause: unknown,
     retriable: boolean,
   ) {
-    super(`rolling file sink cannot ${operation} ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause, retriable });
+    super(`rolling file sink cannot ${operation} ${path}: ${messageOf(cause)}`, { cause, retriable });
   }
 }
 

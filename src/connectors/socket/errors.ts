@@ -1,4 +1,4 @@
-import { OnceflowError } from '../../errors.js';
+import { messageOf, OnceflowError } from '../../errors.js';
 
 /** A TCP connection could not be made, or made again, within the reconnect attempts allowed. Retriable: the peer may come back. */
 export class SocketConnectError extends OnceflowError {
@@ -10,6 +10,6 @@ export class SocketConnectError extends OnceflowError {
     readonly attempts: number,
     cause: unknown,
   ) {
-    super(`cannot connect to ${address} after ${attempts} attempt(s): ${cause instanceof Error ? cause.message : String(cause)}`, { cause, retriable: true });
+    super(`cannot connect to ${address} after ${attempts} attempt(s): ${messageOf(cause)}`, { cause, retriable: true });
   }
 }

@@ -32,7 +32,7 @@ export interface SourceReader<T, P> {
   position(): P;
   /** Stop emitting until {@link resume}: too many records are in flight. */
   pause(): void;
-  /** Emit again after {@link pause}. */
+  /** Emit again after {@link pause}. The runtime calls it where emitting at once is safe: queued records stay ahead. */
   resume(): void;
   /** Checkpoint `checkpointId`, which stored `position`, is durable: acknowledge upstream if the system wants it. */
   checkpointComplete?(checkpointId: number, position: P): void | Promise<void>;

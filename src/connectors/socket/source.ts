@@ -96,8 +96,7 @@ class SocketReader<T> implements SourceReader<T, SocketPosition> {
 
   resume(): void {
     this.paused = false;
-    // Never emit from inside resume(): it is called while the runtime hands records to the sink, and a record
-    // emitted then would overtake the ones still queued there.
+    // Go on from the reader's own loop, a chunk at a time, like every other chunk.
     this.schedule();
   }
 

@@ -1,4 +1,6 @@
 import { ConfigurationError } from '../../errors.js';
+import { exponentialBackoffRestart } from '../../snapshot/restart.js';
+import type { RestartStrategy } from '../../snapshot/restart.js';
 
 /** How a socket connector connects again after losing its connection. */
 export interface ReconnectOptions {
@@ -26,18 +28,20 @@ export function reconnectSettings(connector: string, options: ReconnectOptions =
   return { initialDelay, maxDelay, maxAttempts };
 }
 
-/** Exponential backoff between connection attempts. */
+/** Exponential backoff between connection attempts: the restart strategy's schedule, counted per connection. */
 export class Backoff {
   /** Failed attempts since the last successful connection. */
   failures = 0;
+  private readonly schedule: RestartStrategy;
 
-  constructor(private readonly settings: ReconnectSettings) {}
+  constructor(settings: ReconnectSettings) {
+    this.schedule = exponentialBackoffRestart({ ...settings, multiplier: 2 });
+  }
 
   /** The delay before the next attempt after one more failure, or `undefined` when attempts are used up. */
   next(): number | undefined {
     this.failures++;
-    if (this.failures > this.settings.maxAttempts) return undefined;
-    return Math.min(this.settings.maxDelay, this.settings.initialDelay * 2 ** (this.failures - 1));
+    return this.schedule.nextDelay(this.failures);
   }
 
   /** A connection was made. */

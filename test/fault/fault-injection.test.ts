@@ -1,14 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { collectionSource, concatMap, count, fixedDelayRestart, keyBy, map, memoryStore, pipeline, union } from 'onceflow';
 import type { Keyed } from 'onceflow';
 import { memorySink } from 'onceflow/testing';
 import { committedLines } from './fixtures/directory-sink.js';
 import { runSeed, seededRandom } from './random.js';
+import { runWithKills } from '../kill-restart.js';
 import { withTempDir } from '../temp-dir.js';
 
 const quiet = { info() {}, warn() {}, error() {} };
@@ -57,35 +55,14 @@ test('(1) an operator throwing at random points: the committed output equals the
 test('(2) the job process killed by SIGKILL at random moments and restarted: every record exactly once', async () => {
   const seed = runSeed();
   const random = seededRandom(seed);
-  const script = fileURLToPath(new URL('./fixtures/keyed-count-job.ts', import.meta.url));
   const records = 400_000;
   await withTempDir('kill', async (directory) => {
-    let kills = 0;
-    for (let run = 0; ; run++) {
-      // Kill the first few runs a random number of checkpoints (1 to 4) in, plus a random delay.
-      const killAfter = run < 4 ? 1 + Math.floor(random() * 4) : Number.POSITIVE_INFINITY;
-      const killDelay = Math.floor(random() * 15);
-      const outcome = await new Promise<'killed' | 'done'>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, directory, String(records), '500'], {
-          stdio: ['ignore', 'pipe', 'inherit'],
-        });
-        let checkpoints = 0;
-        let finished = false;
-        createInterface({ input: child.stdout }).on('line', (line) => {
-          if (line.startsWith('done')) finished = true;
-          else if (line.startsWith('checkpoint') && ++checkpoints === killAfter) setTimeout(() => child.kill('SIGKILL'), killDelay);
-        });
-        child.on('error', reject);
-        child.on('exit', (code, signal) => {
-          if (signal === 'SIGKILL') resolve('killed');
-          else if (code === 0 && finished) resolve('done');
-          else reject(new Error(`job process exited with ${code ?? signal} (seed ${seed})`));
-        });
-      });
-      if (outcome === 'done') break;
-      kills++;
-      assert.ok(run < 20, `the job should finish (seed ${seed})`);
-    }
+    // Kill the first few runs a random number of checkpoints (1 to 4) in, plus a random delay.
+    const { kills } = await runWithKills(new URL('./fixtures/keyed-count-job.ts', import.meta.url), [directory, String(records), '500'], {
+      kills: 4,
+      maxCheckpoints: 4,
+      random,
+    });
     assert.ok(kills >= 1, `the test must have killed the job at least once (seed ${seed})`);
     assert.equal(committedLines(join(directory, 'out')), expectedCounts(records, 500), `seed ${seed}`);
   });

@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { basePathBuckets, MissingPartFileError, rollingFileSink, webhdfsBackend } from 'onceflow';
 import type { PendingPartFile, RollingFileBackend, RollingFileWriterState, SinkWriter } from 'onceflow';
-import { runWithKills } from '../../unit/connectors/kill-restart.js';
+import { runWithKills } from '../../kill-restart.js';
 import { withTempDir } from '../../temp-dir.js';
 import { requireServer, uniqueName } from '../env.js';
 
@@ -83,7 +83,7 @@ test('rolling sink on HDFS fed by the file source, SIGKILLed twice: finished par
     const records = Array.from({ length: 20_000 }, (_, i) => `record ${i} ✓`);
     await writeFile(join(root, 'in', 'in.txt'), records.join('\n'));
     const out = unique('killed');
-    const { kills } = await runWithKills('file-job.ts', [join(root, 'in'), out, join(root, 'checkpoints'), 'rolling', url], { kills: 2 });
+    const { kills } = await runWithKills(new URL('../../unit/connectors/fixtures/file-job.ts', import.meta.url), [join(root, 'in'), out, join(root, 'checkpoints'), 'rolling', url], { kills: 2 });
     assert.is(kills, 2);
     const names = (await backend.list(out)).sort((a, b) => Number(a.split('-').pop()) - Number(b.split('-').pop()));
     assert.ok(names.every((n) => !n.startsWith('.')), `no hidden part left: ${names.join(' ')}`);

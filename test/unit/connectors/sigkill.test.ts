@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdir, readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runWithKills } from './kill-restart.js';
+import { runWithKills } from '../../kill-restart.js';
 import { withTempDir } from '../../temp-dir.js';
 
 // Three input files, multi-byte text, the last without a final newline.
@@ -21,7 +21,7 @@ test('rolling file sink fed by the file source: SIGKILLed three times, its finis
   await withTempDir('rolling-kill', async (root) => {
     const expected = await writeInput(join(root, 'in'), 40_000);
     const out = join(root, 'out');
-    const { kills, checkpointsAtKill } = await runWithKills('file-job.ts', [join(root, 'in'), out, join(root, 'checkpoints'), 'rolling'], { kills: 3 });
+    const { kills, checkpointsAtKill } = await runWithKills(new URL('./fixtures/file-job.ts', import.meta.url), [join(root, 'in'), out, join(root, 'checkpoints'), 'rolling'], { kills: 3 });
     assert.is(kills, 3, `killed three times (after ${checkpointsAtKill.join(', ')} checkpoints)`);
     // Part counters grow with the input, so the parts in counter order hold the input in order.
     const files = (await readdir(out)).sort((a, b) => Number(a.split('-').pop()) - Number(b.split('-').pop()));
@@ -39,7 +39,7 @@ test('file sink fed by the file source: SIGKILLed twice, its output holds every 
   await withTempDir('file-sink-kill', async (root) => {
     const expected = await writeInput(join(root, 'in'), 30_000);
     const out = join(root, 'out.txt');
-    const { kills } = await runWithKills('file-job.ts', [join(root, 'in'), out, join(root, 'checkpoints'), 'file'], { kills: 2 });
+    const { kills } = await runWithKills(new URL('./fixtures/file-job.ts', import.meta.url), [join(root, 'in'), out, join(root, 'checkpoints'), 'file'], { kills: 2 });
     assert.is(kills, 2);
     const lines = new Set((await readFile(out, 'utf8')).split('\n'));
     const missing = expected.filter((l) => !lines.has(l));
@@ -50,7 +50,7 @@ test('file sink fed by the file source: SIGKILLed twice, its output holds every 
 test('stdout sink fed by the file source: SIGKILLed twice, what the runs printed holds every record at least once', async () => {
   await withTempDir('stdout-kill', async (root) => {
     const expected = await writeInput(join(root, 'in'), 20_000);
-    const { kills, stdout } = await runWithKills('file-job.ts', [join(root, 'in'), 'unused', join(root, 'checkpoints'), 'stdout'], { kills: 2 });
+    const { kills, stdout } = await runWithKills(new URL('./fixtures/file-job.ts', import.meta.url), [join(root, 'in'), 'unused', join(root, 'checkpoints'), 'stdout'], { kills: 2 });
     assert.is(kills, 2);
     const printed = new Set(stdout.join('').split('\n'));
     assert.equal(expected.filter((l) => !printed.has(l)), [], 'no record lost');

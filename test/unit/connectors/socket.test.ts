@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { collectionSource, ConfigurationError, memoryStore, pipeline, SocketConnectError, socketSink, socketSource } from 'onceflow';
 import { withTempDir } from '../../temp-dir.js';
 import { drain } from './helpers.js';
-import { runWithKills } from './kill-restart.js';
+import { runWithKills } from '../../kill-restart.js';
 
 async function listen(onConnection: (socket: Socket) => void): Promise<{ server: Server; port: number }> {
   const server = createServer(onConnection);
@@ -169,7 +169,7 @@ test('socket source, SIGKILLed twice: no line twice, and every line lost was sen
       if (next === total) socket.end();
     });
     const out = join(dir, 'out.txt');
-    const { kills } = await runWithKills('socket-job.ts', ['source', String(port), out, join(dir, 'checkpoints')], { kills: 2 });
+    const { kills } = await runWithKills(new URL('./fixtures/socket-job.ts', import.meta.url), ['source', String(port), out, join(dir, 'checkpoints')], { kills: 2 });
     await closeServer(server);
     assert.is(kills, 2);
     const lines = (await readFile(out, 'utf8')).split('\n').filter(Boolean).map(Number);
@@ -191,7 +191,7 @@ test('socket sink with acknowledgements fed by the file source, SIGKILLed twice:
     await writeFile(input, records.join('\n'));
     const received = new Set<string>();
     const { server, port } = await listen((socket) => acknowledgeLines(socket, (line) => received.add(line)));
-    const { kills } = await runWithKills('socket-job.ts', ['sink', String(port), input, join(dir, 'checkpoints')], { kills: 2 });
+    const { kills } = await runWithKills(new URL('./fixtures/socket-job.ts', import.meta.url), ['sink', String(port), input, join(dir, 'checkpoints')], { kills: 2 });
     await sleep(50);
     await closeServer(server);
     assert.is(kills, 2);

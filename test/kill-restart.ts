@@ -3,8 +3,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
-
 /** How the runs went. */
 export interface KillRestartResult {
   /** Runs killed before the one that finished. */
@@ -15,25 +13,37 @@ export interface KillRestartResult {
   readonly stdout: string[];
 }
 
+/** Options of {@link runWithKills}. */
+export interface KillRestartOptions {
+  /** How many runs to kill. */
+  readonly kills: number;
+  /** A killed run gets between 1 and this many completed checkpoints first. Default 2. */
+  readonly maxCheckpoints?: number;
+  /** Where the kill points come from; pass a seeded generator to make a run replayable. Default Math.random. */
+  readonly random?: () => number;
+}
+
 /**
- * Run `fixtures/<script>` with `args` until it exits 0, killing the first
- * `kills` runs after between 1 and `maxCheckpoints` (default 2) completed
- * checkpoints plus a random few ms, so each killed run gets only a little
- * way and the input outlasts the kills. A run that ends any other way fails the test.
+ * Run the job script at `script` with `args` until it exits 0, killing the
+ * first `kills` runs after between 1 and `maxCheckpoints` completed
+ * checkpoints (each printed as a `checkpoint <id>` line) plus a random few ms,
+ * so each killed run gets only a little way and the input outlasts the kills.
+ * A run that ends any other way, or hangs for 30 s, fails the test.
  */
-export async function runWithKills(script: string, args: string[], options: { kills: number; maxCheckpoints?: number }): Promise<KillRestartResult> {
+export async function runWithKills(script: URL, args: string[], options: KillRestartOptions): Promise<KillRestartResult> {
+  const random = options.random ?? Math.random;
   const checkpointsAtKill: number[] = [];
   const stdout: string[] = [];
   for (let run = 0; ; run++) {
-    const killAfter = run < options.kills ? 1 + Math.floor(Math.random() * (options.maxCheckpoints ?? 2)) : Infinity;
-    const outcome = await runOnce(`${fixtures}${script}`, args, killAfter);
+    const killAfter = run < options.kills ? 1 + Math.floor(random() * (options.maxCheckpoints ?? 2)) : Infinity;
+    const outcome = await runOnce(fileURLToPath(script), args, killAfter, Math.floor(random() * 10));
     stdout.push(outcome.stdout);
     if (outcome.killed) checkpointsAtKill.push(outcome.checkpoints);
     else return { kills: checkpointsAtKill.length, checkpointsAtKill, stdout };
   }
 }
 
-function runOnce(script: string, args: string[], killAfter: number): Promise<{ killed: boolean; checkpoints: number; stdout: string }> {
+function runOnce(script: string, args: string[], killAfter: number, killDelay: number): Promise<{ killed: boolean; checkpoints: number; stdout: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let checkpoints = 0;
@@ -46,7 +56,7 @@ function runOnce(script: string, args: string[], killAfter: number): Promise<{ k
       checkpoints = (stdout.match(/^checkpoint /gm) ?? []).length;
       if (!killed && checkpoints >= killAfter) {
         killed = true;
-        setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * 10));
+        setTimeout(() => child.kill('SIGKILL'), killDelay);
       }
     });
     // A run that hangs fails the test instead of hanging the suite.

@@ -13,6 +13,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { down, isServiceName, startedHere, up } from '../services/index.js';
+import { messageOf } from '../src/errors.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsc = `${root}node_modules/typescript/bin/tsc`;
@@ -90,7 +91,7 @@ try {
   await uvuPhase('fault-injection tests (thrown failures, SIGKILLed processes)', 'test/fault');
   await integrationPhase('test/integration');
 } catch (error) {
-  console.error(`\n${error instanceof Error ? error.message : String(error)}`);
+  console.error(`\n${messageOf(error)}`);
   finish(1);
 }
 finish(failed === 0 ? 0 : 1);

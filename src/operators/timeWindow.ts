@@ -56,26 +56,31 @@ export function timeWindow<K extends Key, V>(options: TimeWindowOptions): Operat
         }
       }
 
-      function arm(): void {
-        let earliest = Number.POSITIVE_INFINITY;
-        for (const w of windows.values()) earliest = Math.min(earliest, w.start + size);
-        if (earliest >= timerAt) return;
+      // Schedule the timer for a window ending at `end`, unless one is already due earlier.
+      function armFor(end: number): void {
+        if (end >= timerAt) return;
         timer?.unsubscribe();
-        timerAt = earliest;
-        if (earliest === Number.POSITIVE_INFINITY) return;
+        timerAt = end;
         timer = asyncScheduler.schedule(() => {
           timerAt = Number.POSITIVE_INFINITY;
           timer = undefined;
           try {
             fire(asyncScheduler.now());
-            arm();
+            armForEarliest();
           } catch (error) {
             out.error(error);
           }
-        }, Math.max(0, earliest - asyncScheduler.now()));
+        }, Math.max(0, end - asyncScheduler.now()));
       }
 
-      arm();
+      // The full scan runs after a firing and on restore; a record only compares its own windows' ends.
+      function armForEarliest(): void {
+        let earliest = Number.POSITIVE_INFINITY;
+        for (const w of windows.values()) earliest = Math.min(earliest, w.start + size);
+        if (earliest !== Number.POSITIVE_INFINITY) armFor(earliest);
+      }
+
+      armForEarliest();
       return {
         record({ key, value }) {
           const now = asyncScheduler.now();
@@ -84,8 +89,8 @@ export function timeWindow<K extends Key, V>(options: TimeWindowOptions): Operat
             const id = `${start}:${String(key)}`;
             const w = windows.get(id);
             windows.set(id, { key, start, values: [...(w?.values ?? []), value] });
+            armFor(start + size);
           }
-          arm();
         },
         marker(marker, target) {
           if (marker instanceof CheckpointBarrier && marker.final) fire(Number.POSITIVE_INFINITY);

@@ -127,7 +127,7 @@ export class Execution implements Wiring {
         onEvent: this.onCheckpoint,
         onFatal: (error) => this.fail(error),
       });
-      const task = new SinkTask<unknown>(sinkId, writer, {
+      const task = new SinkTask<unknown>(writer, {
         ack: (checkpointId, snapshot) => this.coordinator?.ackSink(checkpointId, sinkId, snapshot),
         inFlight: this.gauge.add,
         fail: (error) => this.fail(error),

@@ -33,9 +33,4 @@ export class InFlightGauge {
       });
     }
   };
-
-  /** Whether sources are paused now. */
-  get isPaused(): boolean {
-    return this.paused;
-  }
 }

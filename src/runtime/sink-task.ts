@@ -19,7 +19,6 @@ export class SinkTask<T> implements Observer<T | Marker> {
   private failed = false;
 
   constructor(
-    readonly id: string,
     private readonly writer: SinkWriter<T, unknown, unknown>,
     private readonly hooks: {
       readonly ack: (checkpointId: number, snapshot: SinkSnapshot) => void;

@@ -86,6 +86,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 try {
+  await run('layers (src imports one way, no cycles)', process.execPath, ['--import', 'tsx', `${root}scripts/check-layers.ts`]);
   await run('typecheck (src, examples and the type-level suite in test/types)', process.execPath, [tsc, '-p', 'tsconfig.json']);
   await uvuPhase('unit tests', 'test/unit');
   await uvuPhase('fault-injection tests (thrown failures, SIGKILLed processes)', 'test/fault');

@@ -1,23 +1,23 @@
 // The public surface. Everything not exported here is internal.
 
 // Guarantee types and the pipeline DSL
-export type { Guarantee, Weakest, Satisfies, Replay, BothReplay, GuaranteeViolation } from './dsl/guarantee.js';
-export { guarantees, weakest, satisfies } from './dsl/guarantee.js';
+export type { Guarantee, Weakest, Satisfies, Replay, BothReplay, GuaranteeViolation } from './contracts/guarantee.js';
+export { guarantees, weakest, satisfies } from './contracts/guarantee.js';
 export { pipeline, Pipeline } from './dsl/pipeline.js';
 export type { NeededBy, Checkpointed, SourceGuarantee, SourceCheck } from './dsl/pipeline.js';
 export { Stream } from './dsl/stream.js';
 export type { EndToEnd, SinkCheck } from './dsl/stream.js';
 export { union } from './dsl/union.js';
 export { Job } from './dsl/job.js';
-export type { PipelineOptions, CheckpointOptions, FlowControlOptions, Logger } from './dsl/settings.js';
+export type { PipelineOptions, CheckpointOptions, FlowControlOptions, Logger } from './runtime/settings.js';
 
 // Stream elements and the contracts of operators, sources and sinks
-export { Marker, Watermark } from './dsl/element.js';
-export type { Flow } from './dsl/element.js';
-export { defineOperator, operatorInfo } from './dsl/operator.js';
-export type { Operator, OperatorContext, OperatorInfo } from './dsl/operator.js';
-export type { Source, SourceReader, SourceOutput, SourceReaderContext } from './dsl/source.js';
-export type { Sink, SinkWriter, SinkWriterContext, Committer } from './dsl/sink.js';
+export { Marker, Watermark } from './contracts/element.js';
+export type { Flow } from './contracts/element.js';
+export { defineOperator, operatorInfo } from './contracts/operator.js';
+export type { Operator, OperatorContext, OperatorInfo } from './contracts/operator.js';
+export type { Source, SourceReader, SourceOutput, SourceReaderContext } from './contracts/source.js';
+export type { Sink, SinkWriter, SinkWriterContext, Committer } from './contracts/sink.js';
 
 // Operators
 export { map } from './operators/map.js';
@@ -37,10 +37,11 @@ export { rx, StatelessClaimError } from './operators/rx.js';
 export type { RxClaim } from './operators/rx.js';
 
 // Checkpoints: barriers, state, stores, restarts
-export { CheckpointBarrier } from './snapshot/barrier.js';
+export { CheckpointBarrier } from './contracts/barrier.js';
 export { StateRegistry } from './snapshot/state.js';
-export type { ValueState, OperatorSnapshot } from './snapshot/state.js';
-export type { CheckpointEvent } from './snapshot/coordinator.js';
+export type { OperatorSnapshot } from './snapshot/state.js';
+export type { ValueState, OperatorState } from './contracts/state.js';
+export type { CheckpointEvent } from './runtime/coordinator.js';
 export type { Checkpoint, SinkSnapshot, SnapshotStore, SnapshotCodec, LatestCheckpoint } from './snapshot/store.js';
 export { memoryStore } from './snapshot/memory-store.js';
 export type { MemoryStoreOptions } from './snapshot/memory-store.js';
@@ -49,8 +50,8 @@ export type { FileStoreOptions } from './snapshot/file-store.js';
 export { redisStore } from './snapshot/redis-store.js';
 export type { RedisStoreOptions } from './snapshot/redis-store.js';
 export { jsonCodec, structuredCloneCodec } from './snapshot/codec.js';
-export { noRestart, fixedDelayRestart, exponentialBackoffRestart } from './snapshot/restart.js';
-export type { RestartStrategy } from './snapshot/restart.js';
+export { noRestart, fixedDelayRestart, exponentialBackoffRestart } from './contracts/restart.js';
+export type { RestartStrategy } from './contracts/restart.js';
 
 // Running jobs
 export type { JobHandle, JobResult, JobEvent } from './runtime/job-runner.js';
@@ -64,9 +65,10 @@ export { fileSource } from './connectors/file/source.js';
 export type { FileSourceOptions, FilePosition, FileCursor } from './connectors/file/source.js';
 export { fileSink } from './connectors/file/sink.js';
 export type { FileSinkOptions } from './connectors/file/sink.js';
-export { textLines, jsonLines } from './connectors/file/decoders.js';
-export type { RecordDecoder, TextLinesOptions } from './connectors/file/decoders.js';
-export { FileReadError, FileWriteError, FileChangedError, MalformedRecordError } from './connectors/file/errors.js';
+export { textLines, jsonLines } from './connectors/shared/decoders.js';
+export type { RecordDecoder, TextLinesOptions } from './connectors/shared/decoders.js';
+export { FileReadError, FileWriteError, FileChangedError } from './connectors/file/errors.js';
+export { MalformedRecordError } from './connectors/shared/errors.js';
 export { rollingFileSink } from './connectors/rolling-file/sink.js';
 export type { RollingFileSinkOptions, RollingFileWriterState, InProgressPartFile } from './connectors/rolling-file/sink.js';
 export type { PendingPartFile } from './connectors/rolling-file/committer.js';
@@ -84,7 +86,7 @@ export { socketSource } from './connectors/socket/source.js';
 export type { SocketSourceOptions, SocketPosition } from './connectors/socket/source.js';
 export { socketSink } from './connectors/socket/sink.js';
 export type { SocketSinkOptions } from './connectors/socket/sink.js';
-export type { ReconnectOptions } from './connectors/socket/reconnect.js';
+export type { ReconnectOptions } from './connectors/shared/reconnect.js';
 export { SocketConnectError } from './connectors/socket/errors.js';
 
 // Errors

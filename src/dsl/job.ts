@@ -1,8 +1,8 @@
-import type { Flow } from './element.js';
-import type { Guarantee } from './guarantee.js';
-import type { PipelineSettings } from './settings.js';
-import type { Sink } from './sink.js';
-import type { Wiring } from './stream.js';
+import type { Flow } from '../contracts/element.js';
+import type { Guarantee } from '../contracts/guarantee.js';
+import type { PipelineSettings } from '../runtime/settings.js';
+import type { Sink } from '../contracts/sink.js';
+import type { Wiring } from '../runtime/wiring.js';
 import { startJob } from '../runtime/job-runner.js';
 import type { JobHandle, JobResult } from '../runtime/job-runner.js';
 

@@ -1,9 +1,9 @@
-import type { Guarantee, GuaranteeViolation, Satisfies } from './guarantee.js';
-import type { Logger, PipelineOptions, PipelineSettings } from './settings.js';
-import type { Source } from './source.js';
+import type { Guarantee, GuaranteeViolation, Satisfies } from '../contracts/guarantee.js';
+import type { Logger, PipelineOptions, PipelineSettings } from '../runtime/settings.js';
+import type { Source } from '../contracts/source.js';
 import { Stream } from './stream.js';
 import { ConfigurationError } from '../errors.js';
-import { guarantees, satisfies } from './guarantee.js';
+import { guarantees, satisfies } from '../contracts/guarantee.js';
 
 /** The guarantee a pipeline declared it needs. */
 export type NeededBy<O extends PipelineOptions> = O extends { readonly guarantee: infer N extends Guarantee } ? N : 'at-most-once';

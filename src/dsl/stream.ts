@@ -1,27 +1,14 @@
-import type { Flow } from './element.js';
-import type { BothReplay, Guarantee, GuaranteeViolation, Replay, Satisfies, Weakest } from './guarantee.js';
-import { satisfies, weakest } from './guarantee.js';
-import type { Operator } from './operator.js';
-import { operatorInfo } from './operator.js';
-import type { Sink } from './sink.js';
-import type { Source } from './source.js';
-import type { PipelineSettings } from './settings.js';
+import type { Flow } from '../contracts/element.js';
+import type { BothReplay, Guarantee, GuaranteeViolation, Replay, Satisfies, Weakest } from '../contracts/guarantee.js';
+import { satisfies, weakest } from '../contracts/guarantee.js';
+import type { Operator } from '../contracts/operator.js';
+import { operatorInfo } from '../contracts/operator.js';
+import type { Sink } from '../contracts/sink.js';
+import type { PipelineSettings } from '../runtime/settings.js';
 import { Job } from './job.js';
+import type { Wiring } from '../runtime/wiring.js';
 import { ConfigurationError } from '../errors.js';
 
-/**
- * How a stream's plan is turned into running flows. The runtime implements it
- * once per run (attempt) of a job, so every restart wires fresh readers,
- * operator state and writers.
- */
-export interface Wiring {
-  /** Start a reader for `source` and return what it emits. */
-  source<T>(source: Source<T, Guarantee, unknown>): Flow<T>;
-  /** Apply `operator` to `input`, with its state restored and checkpointed. */
-  operator<In, Out>(operator: Operator<In, Out, Guarantee, Replay>, input: Flow<In>): Flow<Out>;
-  /** Merge flows into one, aligning their barriers. */
-  union<T>(inputs: Flow<T>[]): Flow<T>;
-}
 
 /** What a stream delivers end to end into sink with delivery `D`. */
 export type EndToEnd<G extends Guarantee, R extends Replay, D extends Guarantee, DeterministicOnly extends boolean> = Weakest<

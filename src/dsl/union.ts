@@ -1,5 +1,5 @@
-import type { Guarantee, Replay, Weakest } from './guarantee.js';
-import { weakest } from './guarantee.js';
+import type { Guarantee, Replay, Weakest } from '../contracts/guarantee.js';
+import { weakest } from '../contracts/guarantee.js';
 import { Stream } from './stream.js';
 import { ConfigurationError } from '../errors.js';
 

@@ -1,9 +1,9 @@
 import { from } from 'rxjs';
 import type { ObservableInput, Subscriber, Subscription } from 'rxjs';
-import type { Marker } from '../dsl/element.js';
-import { defineOperator } from '../dsl/operator.js';
-import type { Operator } from '../dsl/operator.js';
-import { operate } from '../runtime/operate.js';
+import type { Marker } from '../contracts/element.js';
+import { defineOperator } from '../contracts/operator.js';
+import type { Operator } from '../contracts/operator.js';
+import { operate } from '../contracts/operate.js';
 
 /**
  * Map each record to a promise, observable or iterable and emit its results,

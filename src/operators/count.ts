@@ -1,4 +1,4 @@
-import type { Operator } from '../dsl/operator.js';
+import type { Operator } from '../contracts/operator.js';
 import type { Key, Keyed } from './keyBy.js';
 import { reduce } from './reduce.js';
 

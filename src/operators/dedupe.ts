@@ -1,8 +1,8 @@
 import { asyncScheduler } from 'rxjs';
-import { defineOperator } from '../dsl/operator.js';
-import type { Operator } from '../dsl/operator.js';
-import { operate } from '../runtime/operate.js';
-import { CheckpointBarrier } from '../snapshot/barrier.js';
+import { defineOperator } from '../contracts/operator.js';
+import type { Operator } from '../contracts/operator.js';
+import { operate } from '../contracts/operate.js';
+import { CheckpointBarrier } from '../contracts/barrier.js';
 import { ConfigurationError } from '../errors.js';
 import type { Key, Keyed } from './keyBy.js';
 

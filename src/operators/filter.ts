@@ -1,6 +1,6 @@
-import { defineOperator } from '../dsl/operator.js';
-import type { Operator } from '../dsl/operator.js';
-import { operate } from '../runtime/operate.js';
+import { defineOperator } from '../contracts/operator.js';
+import type { Operator } from '../contracts/operator.js';
+import { operate } from '../contracts/operate.js';
 
 /** Keep the records for which `predicate` holds. */
 export function filter<T, S extends T>(predicate: (value: T) => value is S): Operator<T, S>;

@@ -1,6 +1,6 @@
-import { defineOperator } from '../dsl/operator.js';
-import type { Operator } from '../dsl/operator.js';
-import { operate } from '../runtime/operate.js';
+import { defineOperator } from '../contracts/operator.js';
+import type { Operator } from '../contracts/operator.js';
+import { operate } from '../contracts/operate.js';
 
 /** Values a key may have: compared by value, so keyed state finds them again after a restore. */
 export type Key = string | number | boolean;

@@ -1,6 +1,6 @@
-import { defineOperator } from '../dsl/operator.js';
-import type { Operator } from '../dsl/operator.js';
-import { operate } from '../runtime/operate.js';
+import { defineOperator } from '../contracts/operator.js';
+import type { Operator } from '../contracts/operator.js';
+import { operate } from '../contracts/operate.js';
 
 /** Transform each record with `project`, which must be deterministic and keep no state of its own. */
 export function map<In, Out>(project: (value: In) => Out): Operator<In, Out> {

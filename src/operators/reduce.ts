@@ -1,6 +1,6 @@
-import { defineOperator } from '../dsl/operator.js';
-import type { Operator } from '../dsl/operator.js';
-import { operate } from '../runtime/operate.js';
+import { defineOperator } from '../contracts/operator.js';
+import type { Operator } from '../contracts/operator.js';
+import { operate } from '../contracts/operate.js';
 import type { Key, Keyed } from './keyBy.js';
 
 /**

@@ -1,9 +1,9 @@
 import { Subject } from 'rxjs';
 import type { OperatorFunction, Subscription } from 'rxjs';
-import type { Guarantee } from '../dsl/guarantee.js';
-import { defineOperator } from '../dsl/operator.js';
-import type { Operator } from '../dsl/operator.js';
-import { operate } from '../runtime/operate.js';
+import type { Guarantee } from '../contracts/guarantee.js';
+import { defineOperator } from '../contracts/operator.js';
+import type { Operator } from '../contracts/operator.js';
+import { operate } from '../contracts/operate.js';
 import { OnceflowError } from '../errors.js';
 
 /** The claim a raw RxJS operator is admitted under. */

@@ -1,6 +1,6 @@
 import { Subject } from 'rxjs';
 import type { Observable } from 'rxjs';
-import type { CheckpointEvent } from '../snapshot/coordinator.js';
+import type { CheckpointEvent } from './coordinator.js';
 import { fileStore } from '../snapshot/file-store.js';
 import { memoryStore } from '../snapshot/memory-store.js';
 import type { SnapshotStore } from '../snapshot/store.js';

@@ -1,7 +1,7 @@
 import type { Observer } from 'rxjs';
-import { Marker } from '../dsl/element.js';
-import type { SinkWriter } from '../dsl/sink.js';
-import { CheckpointBarrier } from '../snapshot/barrier.js';
+import { Marker } from '../contracts/element.js';
+import type { SinkWriter } from '../contracts/sink.js';
+import { CheckpointBarrier } from '../contracts/barrier.js';
 import type { SinkSnapshot } from '../snapshot/store.js';
 
 /**

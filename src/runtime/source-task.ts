@@ -1,10 +1,10 @@
 import { Observable } from 'rxjs';
 import type { Subscriber } from 'rxjs';
-import type { Flow, Marker } from '../dsl/element.js';
-import type { Guarantee } from '../dsl/guarantee.js';
-import type { Source, SourceOutput, SourceReader } from '../dsl/source.js';
-import type { CheckpointBarrier } from '../snapshot/barrier.js';
-import type { BarrierInjector } from '../snapshot/coordinator.js';
+import type { Flow, Marker } from '../contracts/element.js';
+import type { Guarantee } from '../contracts/guarantee.js';
+import type { Source, SourceOutput, SourceReader } from '../contracts/source.js';
+import type { CheckpointBarrier } from '../contracts/barrier.js';
+import type { BarrierInjector } from './coordinator.js';
 
 /**
  * Runs one source reader for one attempt of a job and injects barriers into

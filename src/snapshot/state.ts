@@ -1,9 +1,6 @@
+import type { OperatorState, ValueState } from '../contracts/state.js';
 import { ConfigurationError } from '../errors.js';
 
-/** A single checkpointed value of an operator (not per key). */
-export interface ValueState<V> {
-  value: V;
-}
 
 /** What one operator's state looks like inside a checkpoint. */
 export type OperatorSnapshot = Record<string, unknown>;
@@ -19,7 +16,7 @@ type Entry =
  * treat stored values as immutable and replace them on update, so taking a
  * snapshot of 100k keys stays a cheap copy rather than a deep clone.
  */
-export class StateRegistry {
+export class StateRegistry implements OperatorState {
   private readonly entries = new Map<string, Entry>();
 
   constructor(private readonly restored: OperatorSnapshot | undefined) {}

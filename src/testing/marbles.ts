@@ -2,8 +2,8 @@ import { deepStrictEqual } from 'node:assert';
 import { defer, map } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import type { Flow, Marker } from '../dsl/element.js';
-import { CheckpointBarrier } from '../snapshot/barrier.js';
+import type { Flow, Marker } from '../contracts/element.js';
+import { CheckpointBarrier } from '../contracts/barrier.js';
 
 /**
  * The marble character for a checkpoint barrier. In each diagram the first

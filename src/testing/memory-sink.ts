@@ -1,4 +1,4 @@
-import type { Sink } from '../dsl/sink.js';
+import type { Sink } from '../contracts/sink.js';
 
 /** A prepared transaction of {@link memorySink}. */
 export interface MemoryTransaction<T> {

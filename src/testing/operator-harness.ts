@@ -1,8 +1,8 @@
-import type { Flow } from '../dsl/element.js';
-import type { Guarantee, Replay } from '../dsl/guarantee.js';
-import { operatorInfo } from '../dsl/operator.js';
-import type { Operator } from '../dsl/operator.js';
-import { snapshotAtBarriers } from '../snapshot/operator-snapshot.js';
+import type { Flow } from '../contracts/element.js';
+import type { Guarantee, Replay } from '../contracts/guarantee.js';
+import { operatorInfo } from '../contracts/operator.js';
+import type { Operator } from '../contracts/operator.js';
+import { snapshotAtBarriers } from '../runtime/operator-snapshot.js';
 import { StateRegistry } from '../snapshot/state.js';
 import type { OperatorSnapshot } from '../snapshot/state.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import { Watermark } from 'onceflow';
 import { marbles } from 'onceflow/testing';
-import { alignBarriers } from '../../src/snapshot/alignment.js';
+import { alignBarriers } from '../../src/runtime/alignment.js';
 
 test('records after a barrier wait until every input delivered it', () => {
   marbles(({ cold, expectFlow }) => {

@@ -1,4 +1,4 @@
-import type { Source, SourceOutput, SourceReader } from '../../dsl/source.js';
+import type { Source, SourceOutput, SourceReader } from '../../contracts/source.js';
 import { ConfigurationError } from '../../errors.js';
 
 /** Options of {@link collectionSource}. */

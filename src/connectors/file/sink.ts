@@ -1,8 +1,8 @@
 import { open } from 'node:fs/promises';
-import type { Sink, SinkWriter } from '../../dsl/sink.js';
+import type { Sink, SinkWriter } from '../../contracts/sink.js';
 import { ConfigurationError } from '../../errors.js';
-import { defaultLineFormat } from '../format.js';
-import { BufferedFileWriter } from './buffered-writer.js';
+import { defaultLineFormat } from '../shared/format.js';
+import { BufferedFileWriter } from '../shared/buffered-writer.js';
 import { FileWriteError } from './errors.js';
 
 /** Options of {@link fileSink}. */

@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import type { Source, SourceOutput, SourceReader } from '../../dsl/source.js';
+import type { Source, SourceOutput, SourceReader } from '../../contracts/source.js';
 import { ConfigurationError } from '../../errors.js';
-import { LineSplitter } from '../line-splitter.js';
-import type { RecordDecoder } from './decoders.js';
-import { textLines } from './decoders.js';
-import { FileChangedError, FileReadError, MalformedRecordError } from './errors.js';
+import { LineSplitter } from '../shared/line-splitter.js';
+import type { RecordDecoder } from '../shared/decoders.js';
+import { textLines } from '../shared/decoders.js';
+import { MalformedRecordError } from '../shared/errors.js';
+import { FileChangedError, FileReadError } from './errors.js';
 import { globToRegExp } from './glob.js';
 
 /** Where a file source is: what it finished and where the next record of the current file starts. */

@@ -1,4 +1,4 @@
-import type { Committer } from '../../dsl/sink.js';
+import type { Committer } from '../../contracts/sink.js';
 import type { RollingFileBackend } from './backend.js';
 import { MissingPartFileError } from './errors.js';
 

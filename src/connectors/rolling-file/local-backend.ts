@@ -1,7 +1,7 @@
 import { mkdir, open, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
-import { BufferedFileWriter } from '../file/buffered-writer.js';
-import { isTransientIoError } from '../file/errors.js';
+import { BufferedFileWriter } from '../shared/buffered-writer.js';
+import { isTransientIoError } from '../shared/errors.js';
 import type { RollingFileBackend } from './backend.js';
 import { RollingFileError } from './errors.js';
 

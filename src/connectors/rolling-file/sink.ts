@@ -1,6 +1,6 @@
-import type { Sink, SinkWriter, SinkWriterContext } from '../../dsl/sink.js';
+import type { Sink, SinkWriter, SinkWriterContext } from '../../contracts/sink.js';
 import { ConfigurationError } from '../../errors.js';
-import { defaultLineFormat } from '../format.js';
+import { defaultLineFormat } from '../shared/format.js';
 import type { PartFileWriter, RollingFileBackend } from './backend.js';
 import type { BucketAssigner } from './bucket-assigner.js';
 import { checkBucket, dateTimeBuckets } from './bucket-assigner.js';

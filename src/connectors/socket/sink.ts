@@ -1,12 +1,12 @@
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import type { Sink, SinkWriter } from '../../dsl/sink.js';
+import type { Sink, SinkWriter } from '../../contracts/sink.js';
 import { ConfigurationError } from '../../errors.js';
-import { defaultLineFormat } from '../format.js';
-import { LineSplitter } from '../line-splitter.js';
+import { defaultLineFormat } from '../shared/format.js';
+import { LineSplitter } from '../shared/line-splitter.js';
 import { SocketConnectError } from './errors.js';
-import { Backoff, checkAddress, reconnectSettings } from './reconnect.js';
-import type { ReconnectOptions } from './reconnect.js';
+import { Backoff, checkAddress, reconnectSettings } from '../shared/reconnect.js';
+import type { ReconnectOptions } from '../shared/reconnect.js';
 
 /** Options of {@link socketSink}. */
 export interface SocketSinkOptions<T> {

@@ -1,13 +1,13 @@
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import type { Source, SourceOutput, SourceReader } from '../../dsl/source.js';
+import type { Source, SourceOutput, SourceReader } from '../../contracts/source.js';
 import { ConfigurationError } from '../../errors.js';
-import { MalformedRecordError } from '../file/errors.js';
-import type { RecordDecoder } from '../file/decoders.js';
-import { textLines } from '../file/decoders.js';
-import { LineSplitter } from '../line-splitter.js';
-import { Backoff, checkAddress, reconnectSettings } from './reconnect.js';
-import type { ReconnectOptions } from './reconnect.js';
+import { MalformedRecordError } from '../shared/errors.js';
+import type { RecordDecoder } from '../shared/decoders.js';
+import { textLines } from '../shared/decoders.js';
+import { LineSplitter } from '../shared/line-splitter.js';
+import { Backoff, checkAddress, reconnectSettings } from '../shared/reconnect.js';
+import type { ReconnectOptions } from '../shared/reconnect.js';
 import { SocketConnectError } from './errors.js';
 
 /** Options of {@link socketSource}. */

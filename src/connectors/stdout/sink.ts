@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
-import type { Sink, SinkWriter } from '../../dsl/sink.js';
-import { defaultLineFormat } from '../format.js';
+import type { Sink, SinkWriter } from '../../contracts/sink.js';
+import { defaultLineFormat } from '../shared/format.js';
 
 /** Options of {@link stdoutSink}. */
 export interface StdoutSinkOptions<T> {

@@ -1,8 +1,8 @@
 import { Observable } from 'rxjs';
 import type { Subscription } from 'rxjs';
-import { Marker, Watermark } from '../dsl/element.js';
-import type { Flow } from '../dsl/element.js';
-import { CheckpointBarrier } from './barrier.js';
+import { Marker, Watermark } from '../contracts/element.js';
+import type { Flow } from '../contracts/element.js';
+import { CheckpointBarrier } from '../contracts/barrier.js';
 
 const inputCompleted: unique symbol = Symbol('input completed');
 type Held<T> = T | Marker | typeof inputCompleted;

@@ -1,6 +1,6 @@
 import { Observable, Subscriber } from 'rxjs';
-import { Marker } from '../dsl/element.js';
-import type { Flow } from '../dsl/element.js';
+import { Marker } from './element.js';
+import type { Flow } from './element.js';
 
 /** The callbacks an operator supplies to {@link operate}. */
 export interface ElementHandlers<In, Out> {

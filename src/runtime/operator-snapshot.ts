@@ -1,7 +1,7 @@
-import type { Flow } from '../dsl/element.js';
-import { operate } from '../runtime/operate.js';
-import { CheckpointBarrier } from './barrier.js';
-import type { OperatorSnapshot, StateRegistry } from './state.js';
+import type { Flow } from '../contracts/element.js';
+import { operate } from '../contracts/operate.js';
+import { CheckpointBarrier } from '../contracts/barrier.js';
+import type { OperatorSnapshot, StateRegistry } from '../snapshot/state.js';
 
 /**
  * Snapshot an operator's state each time a barrier leaves it. Operators

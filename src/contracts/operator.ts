@@ -1,13 +1,13 @@
 import type { Flow } from './element.js';
 import type { Guarantee, Replay } from './guarantee.js';
-import type { StateRegistry } from '../snapshot/state.js';
+import type { OperatorState } from './state.js';
 
 /** What the runtime hands an operator when it is wired into a job. */
 export interface OperatorContext {
   /** Stable id of this operator within the job; its state is stored under it. */
   readonly id: string;
   /** Register checkpointed state here; an operator that does takes part in checkpoints. */
-  readonly state: StateRegistry;
+  readonly state: OperatorState;
   /**
    * Report records an asynchronous stage holds (positive) or has released
    * (negative), so sources pause while too much is in flight.

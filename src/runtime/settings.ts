@@ -1,5 +1,5 @@
-import type { Guarantee } from './guarantee.js';
-import type { RestartStrategy } from '../snapshot/restart.js';
+import type { Guarantee } from '../contracts/guarantee.js';
+import type { RestartStrategy } from '../contracts/restart.js';
 import type { SnapshotStore } from '../snapshot/store.js';
 
 /** Where onceflow reports what a user should see (corrupt checkpoints, restarts). */

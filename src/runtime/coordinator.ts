@@ -1,6 +1,6 @@
-import { CheckpointBarrier } from './barrier.js';
-import type { OperatorSnapshot } from './state.js';
-import type { Checkpoint, SinkSnapshot, SnapshotStore } from './store.js';
+import { CheckpointBarrier } from '../contracts/barrier.js';
+import type { OperatorSnapshot } from '../snapshot/state.js';
+import type { Checkpoint, SinkSnapshot, SnapshotStore } from '../snapshot/store.js';
 import { CheckpointFailedError } from '../errors.js';
 
 /** A checkpoint finished or was discarded. */

@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../../errors.js';
-import { exponentialBackoffRestart } from '../../snapshot/restart.js';
-import type { RestartStrategy } from '../../snapshot/restart.js';
+import { exponentialBackoffRestart } from '../../contracts/restart.js';
+import type { RestartStrategy } from '../../contracts/restart.js';
 
 /** How a socket connector connects again after losing its connection. */
 export interface ReconnectOptions {

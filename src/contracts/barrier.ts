@@ -1,4 +1,4 @@
-import { Marker } from '../dsl/element.js';
+import { Marker } from './element.js';
 
 /**
  * Checkpoint barrier `n`: every record before it belongs to checkpoint `n`,

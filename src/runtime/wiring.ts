@@ -1,0 +1,18 @@
+import type { Flow } from '../contracts/element.js';
+import type { Guarantee, Replay } from '../contracts/guarantee.js';
+import type { Operator } from '../contracts/operator.js';
+import type { Source } from '../contracts/source.js';
+
+/**
+ * How a stream's plan is turned into running flows. The runtime implements it
+ * once per run (attempt) of a job, so every restart wires fresh readers,
+ * operator state and writers.
+ */
+export interface Wiring {
+  /** Start a reader for `source` and return what it emits. */
+  source<T>(source: Source<T, Guarantee, unknown>): Flow<T>;
+  /** Apply `operator` to `input`, with its state restored and checkpointed. */
+  operator<In, Out>(operator: Operator<In, Out, Guarantee, Replay>, input: Flow<In>): Flow<Out>;
+  /** Merge flows into one, aligning their barriers. */
+  union<T>(inputs: Flow<T>[]): Flow<T>;
+}

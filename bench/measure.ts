@@ -175,7 +175,7 @@ const blockSize = 1000;
  * per 1000 records, so memory figures see what the pipeline holds rather than
  * the size of the input, and flow control can still pause between blocks.
  */
-export function blockStarts(count: number): Source<number, 'exactly-once', number> {
+export function blockStarts(count: number): Source<number, 'exactly-once'> {
   return collectionSource(
     Array.from({ length: Math.ceil(count / blockSize) }, (_, i) => i * blockSize),
     { chunkSize: 1 },

@@ -1,4 +1,4 @@
-import type { Guarantee } from './guarantee.js';
+import type { Guarantee, Replay } from './guarantee.js';
 
 /** Where a source reader sends what it reads. */
 export interface SourceOutput<T> {
@@ -43,13 +43,15 @@ export interface SourceReader<T, P> {
 /**
  * A source of records of type `T` giving guarantee `G` when checkpointing is on
  * (exactly-once for sources that can rewind to a stored position, at-most-once
- * for those that cannot). `P` is the position it stores in a checkpoint.
+ * for those that cannot), and replaying deterministically or not (`R`).
  */
-export interface Source<T, G extends Guarantee, P = unknown> {
+export interface Source<T, G extends Guarantee, R extends Replay = 'deterministic'> {
   /** Short name, part of the source's task id. */
   readonly name: string;
   /** The guarantee this source gives when it takes part in checkpoints. */
   readonly guarantee: G;
+  /** Whether a replay from a checkpoint gives the same records in the same order. */
+  readonly replay: R;
   /** Create a reader for one run (attempt) of a job. */
-  createReader(context: SourceReaderContext<P>): SourceReader<T, P>;
+  createReader(context: SourceReaderContext<unknown>): SourceReader<T, unknown>;
 }

@@ -1,4 +1,4 @@
-import type { Guarantee, GuaranteeViolation, Satisfies } from '../contracts/guarantee.js';
+import type { Guarantee, GuaranteeViolation, Replay, Satisfies } from '../contracts/guarantee.js';
 import type { Logger, PipelineOptions, PipelineSettings } from '../runtime/settings.js';
 import type { Source } from '../contracts/source.js';
 import { Stream } from './stream.js';
@@ -28,14 +28,14 @@ export class Pipeline<Need extends Guarantee, Checked extends boolean> {
   constructor(/** @internal */ readonly settings: PipelineSettings) {}
 
   /** Read from `source`. Does not compile when the source is weaker than the pipeline needs. */
-  from<T, G extends Guarantee, P>(
-    source: Source<T, G, P> & SourceCheck<G, Checked, Need>,
-  ): Stream<T, SourceGuarantee<G, Checked>, 'deterministic', Need> {
+  from<T, G extends Guarantee, R extends Replay>(
+    source: Source<T, G, R> & SourceCheck<G, Checked, Need>,
+  ): Stream<T, SourceGuarantee<G, Checked>, R, Need> {
     const guarantee = (this.settings.checkpoints ? source.guarantee : 'at-most-once') as SourceGuarantee<G, Checked>;
     if (!satisfies(guarantee, this.settings.guarantee)) {
       throw new ConfigurationError(`pipeline '${this.settings.id}' needs ${this.settings.guarantee} but source '${source.name}' gives ${guarantee}`);
     }
-    return new Stream(this.settings, guarantee, 'deterministic', (wiring) => wiring.source(source as Source<T, Guarantee, unknown>));
+    return new Stream(this.settings, guarantee, source.replay, (wiring) => wiring.source(source as Source<T, Guarantee, Replay>));
   }
 }
 

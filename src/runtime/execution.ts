@@ -68,7 +68,7 @@ export class Execution implements Wiring {
     );
   }
 
-  source<T>(source: Source<T, Guarantee, unknown>): Flow<T> {
+  source<T>(source: Source<T, Guarantee, Replay>): Flow<T> {
     const id = `${this.sources.length}-${source.name}`;
     const task = new SourceTask<T>(id, source, this.job.settings.id, this.restored?.sources[id], () => this.finishIfExhausted());
     this.sources.push(task as SourceTask<unknown>);

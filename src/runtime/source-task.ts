@@ -1,7 +1,7 @@
 import { Observable } from 'rxjs';
 import type { Subscriber } from 'rxjs';
 import type { Flow, Marker } from '../contracts/element.js';
-import type { Guarantee } from '../contracts/guarantee.js';
+import type { Guarantee, Replay } from '../contracts/guarantee.js';
 import type { Source, SourceOutput, SourceReader } from '../contracts/source.js';
 import type { CheckpointBarrier } from '../contracts/barrier.js';
 import type { BarrierInjector } from './coordinator.js';
@@ -25,7 +25,7 @@ export class SourceTask<T> implements BarrierInjector {
 
   constructor(
     readonly id: string,
-    source: Source<T, Guarantee, unknown>,
+    source: Source<T, Guarantee, Replay>,
     jobId: string,
     restoredPosition: unknown,
     private readonly onExhausted: () => void,

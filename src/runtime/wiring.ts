@@ -10,7 +10,7 @@ import type { Source } from '../contracts/source.js';
  */
 export interface Wiring {
   /** Start a reader for `source` and return what it emits. */
-  source<T>(source: Source<T, Guarantee, unknown>): Flow<T>;
+  source<T>(source: Source<T, Guarantee, Replay>): Flow<T>;
   /** Apply `operator` to `input`, with its state restored and checkpointed. */
   operator<In, Out>(operator: Operator<In, Out, Guarantee, Replay>, input: Flow<In>): Flow<Out>;
   /** Merge flows into one, aligning their barriers. */

@@ -1,7 +1,7 @@
 // Sources and sinks with every guarantee, declared only for the type tests (nothing here runs).
 import type { Sink, Source } from 'onceflow';
 
-declare function source<G extends 'at-most-once' | 'at-least-once' | 'exactly-once'>(guarantee: G): Source<string, G, number>;
+declare function source<G extends 'at-most-once' | 'at-least-once' | 'exactly-once'>(guarantee: G): Source<string, G>;
 declare function sink<D extends 'at-most-once' | 'at-least-once' | 'exactly-once', R extends 'at-most-once' | 'at-least-once' | 'exactly-once' = 'at-most-once'>(
   delivers: D,
   requires?: R,

@@ -211,9 +211,10 @@ test('a reader that emits inside resume() cannot put records ahead of those queu
   let next = 0;
   let paused = false;
   const total = 5_000;
-  const eager: import('onceflow').Source<number, 'exactly-once', number> = {
+  const eager: import('onceflow').Source<number, 'exactly-once'> = {
     name: 'eager',
     guarantee: 'exactly-once',
+    replay: 'deterministic',
     createReader: () => {
       let output: import('onceflow').SourceOutput<number> | undefined;
       // Emits synchronously until paused, including from inside resume(): the case the runtime must absorb.
@@ -272,6 +273,7 @@ test('readers are closed when the sink cannot even be created', async () => {
     .from({
       name: 'tracked',
       guarantee: 'exactly-once',
+      replay: 'deterministic',
       createReader: () => ({ start() {}, position: () => 0, pause() {}, resume() {}, close: () => void closed++ }),
     })
     .to({

@@ -12,14 +12,15 @@ export interface CollectionSourceOptions {
  * is the index of the next element, so a restored job continues right after
  * the last record the checkpoint covers.
  */
-export function collectionSource<T>(items: readonly T[], options: CollectionSourceOptions = {}): Source<T, 'exactly-once', number> {
+export function collectionSource<T>(items: readonly T[], options: CollectionSourceOptions = {}): Source<T, 'exactly-once', 'deterministic'> {
   const chunkSize = options.chunkSize ?? 1024;
   if (!Array.isArray(items)) throw new ConfigurationError('collectionSource() takes an array');
   if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new ConfigurationError(`collectionSource chunkSize must be a whole number >= 1, got ${chunkSize}`);
   return {
     name: 'collection',
     guarantee: 'exactly-once',
-    createReader: ({ restoredPosition }) => new CollectionReader(items, restoredPosition ?? 0, chunkSize),
+    replay: 'deterministic',
+    createReader: ({ restoredPosition: restored }) => new CollectionReader(items, (restored as number | undefined) ?? 0, chunkSize),
   };
 }
 

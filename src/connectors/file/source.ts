@@ -68,14 +68,15 @@ const headBytes = 1024;
  * while it is being read, or before a restore, fails the job with a
  * {@link FileChangedError}.
  */
-export function fileSource(options: FileSourceOptions<string> & { readonly decoder?: undefined }): Source<string, 'exactly-once', FilePosition>;
-export function fileSource<T>(options: FileSourceOptions<T> & { readonly decoder: RecordDecoder<T> }): Source<T, 'exactly-once', FilePosition>;
-export function fileSource<T>(options: FileSourceOptions<T>): Source<T, 'exactly-once', FilePosition> {
+export function fileSource(options: FileSourceOptions<string> & { readonly decoder?: undefined }): Source<string, 'exactly-once', 'deterministic'>;
+export function fileSource<T>(options: FileSourceOptions<T> & { readonly decoder: RecordDecoder<T> }): Source<T, 'exactly-once', 'deterministic'>;
+export function fileSource<T>(options: FileSourceOptions<T>): Source<T, 'exactly-once', 'deterministic'> {
   const settings = resolve(options);
   return {
     name: 'file',
     guarantee: 'exactly-once',
-    createReader: ({ restoredPosition }) => new FileReader(settings, restoredPosition),
+    replay: 'deterministic',
+    createReader: ({ restoredPosition: restored }) => new FileReader(settings, restored as FilePosition | undefined),
   };
 }
 

@@ -41,9 +41,9 @@ export interface SocketPosition {
  * last checkpoint of a failed attempt are lost, since nothing can send them
  * again. The `'at-most-once'` in its type keeps it out of pipelines that need more.
  */
-export function socketSource(options: SocketSourceOptions<string> & { readonly decoder?: undefined }): Source<string, 'at-most-once', SocketPosition>;
-export function socketSource<T>(options: SocketSourceOptions<T> & { readonly decoder: RecordDecoder<T> }): Source<T, 'at-most-once', SocketPosition>;
-export function socketSource<T>(options: SocketSourceOptions<T>): Source<T, 'at-most-once', SocketPosition> {
+export function socketSource(options: SocketSourceOptions<string> & { readonly decoder?: undefined }): Source<string, 'at-most-once', 'deterministic'>;
+export function socketSource<T>(options: SocketSourceOptions<T> & { readonly decoder: RecordDecoder<T> }): Source<T, 'at-most-once', 'deterministic'>;
+export function socketSource<T>(options: SocketSourceOptions<T>): Source<T, 'at-most-once', 'deterministic'> {
   const address = checkAddress('socketSource', options.host, options.port);
   const chunkSize = options.chunkSize ?? 1024;
   if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new ConfigurationError(`socketSource chunkSize must be a whole number >= 1, got ${chunkSize}`);
@@ -52,8 +52,9 @@ export function socketSource<T>(options: SocketSourceOptions<T>): Source<T, 'at-
   return {
     name: 'socket',
     guarantee: 'at-most-once',
-    createReader: ({ restoredPosition }) =>
-      new SocketReader(options, address, decoder, chunkSize, new Backoff(reconnect), restoredPosition?.linesReceived ?? 0),
+    replay: 'deterministic',
+    createReader: ({ restoredPosition: restored }) =>
+      new SocketReader(options, address, decoder, chunkSize, new Backoff(reconnect), (restored as SocketPosition | undefined)?.linesReceived ?? 0),
   };
 }
 

@@ -11,7 +11,7 @@ export interface Drained<T, P> {
 }
 
 /** Start a reader of `source` (restored at `position`) and collect what it emits until it completes or fails. */
-export async function drain<T, P>(source: Source<T, Guarantee, P>, position?: P): Promise<Drained<T, P>> {
+export async function drain<T, P = unknown>(source: Source<T, Guarantee>, position?: P): Promise<Drained<T, P>> {
   const reader = source.createReader({ jobId: 'test', taskId: '0-test', restoredPosition: position });
   const records: T[] = [];
   const positions: P[] = [];
@@ -20,7 +20,7 @@ export async function drain<T, P>(source: Source<T, Guarantee, P>, position?: P)
       next(record) {
         records.push(record);
         // Right after a record and before the next is a point between records, where the runtime may ask.
-        positions.push(reader.position());
+        positions.push(reader.position() as P);
       },
       error: (error) => resolve({ records, positions, error, completed: false }),
       complete: () => resolve({ records, positions, error: undefined, completed: true }),
@@ -31,7 +31,7 @@ export async function drain<T, P>(source: Source<T, Guarantee, P>, position?: P)
 }
 
 /** Start a reader that pauses itself after `count` records; `ended` settles with how it ends once resumed. */
-export function startPausedAfter<T>(source: Source<T, Guarantee, unknown>, count: number): { reader: SourceReader<T, unknown>; records: T[]; ended: Promise<unknown> } {
+export function startPausedAfter<T>(source: Source<T, Guarantee>, count: number): { reader: SourceReader<T, unknown>; records: T[]; ended: Promise<unknown> } {
   const reader = source.createReader({ jobId: 'test', taskId: '0-test', restoredPosition: undefined });
   const records: T[] = [];
   const ended = new Promise<unknown>((resolve) => {

@@ -34,6 +34,7 @@ function pacedSink(recordsPerSecond: number): Sink<number, 'at-least-once'> {
     guarantee: 'at-least-once',
     requires: 'at-most-once',
     deterministicOnly: false,
+    kind: 'flushing',
     createWriter: () => {
       let written = 0;
       let start = 0;
@@ -44,7 +45,7 @@ function pacedSink(recordsPerSecond: number): Sink<number, 'at-least-once'> {
           const wait = start + (written / recordsPerSecond) * 1000 - performance.now();
           if (wait > 0) return new Promise<void>((resolve) => setTimeout(resolve, wait));
         },
-        prepareCommit: () => [],
+        flush() {},
         close() {},
       };
     },

@@ -157,11 +157,12 @@ export function summingSink(into: { sum: number }): Sink<number, 'at-least-once'
     guarantee: 'at-least-once',
     requires: 'at-most-once',
     deterministicOnly: false,
+    kind: 'flushing',
     createWriter: () => ({
       write(record: number) {
         into.sum += record;
       },
-      prepareCommit: () => [],
+      flush() {},
       close() {},
     }),
   };

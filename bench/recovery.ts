@@ -37,6 +37,7 @@ function firstRecordReporter(): Sink<Keyed<number, number>, 'at-least-once'> {
     guarantee: 'at-least-once',
     requires: 'at-most-once',
     deterministicOnly: false,
+    kind: 'flushing',
     createWriter: () => {
       let first = true;
       return {
@@ -45,7 +46,7 @@ function firstRecordReporter(): Sink<Keyed<number, number>, 'at-least-once'> {
           first = false;
           say({ event: 'first-record', key, count: value, at: wallClock() });
         },
-        prepareCommit: () => [],
+        flush() {},
         close() {},
       };
     },

@@ -13,6 +13,23 @@ export class OnceflowError extends Error {
   }
 }
 
+/**
+ * Whether retrying what failed may succeed, read as kafkajs reads it: the
+ * first `retriable` flag along the error's cause chain decides. An error that
+ * says nothing (a plain `Error` from a library) counts as retriable, as the
+ * restart loop has always treated it: a restart may well get past it, and the
+ * restart strategy bounds how often.
+ */
+export function isRetriable(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let current = error; current !== null && typeof current === 'object' && !seen.has(current); current = (current as { cause?: unknown }).cause) {
+    seen.add(current);
+    const flag = (current as { retriable?: unknown }).retriable;
+    if (typeof flag === 'boolean') return flag;
+  }
+  return true;
+}
+
 /** The message of an error, or the thrown value as text: what error messages and log lines quote of a cause. */
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -49,6 +66,19 @@ export class CorruptCheckpointError extends OnceflowError {
     options: { cause?: unknown } = {},
   ) {
     super(message, { ...options, retriable: false });
+  }
+}
+
+/** A completed checkpoint's committables could not be committed. */
+export class CommitFailedError extends OnceflowError {
+  override readonly name = 'CommitFailedError';
+  constructor(
+    message: string,
+    /** The checkpoint whose commit failed. */
+    readonly checkpointId: number,
+    options: { cause?: unknown; retriable: boolean },
+  ) {
+    super(message, options);
   }
 }
 

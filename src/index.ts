@@ -16,8 +16,21 @@ export { Marker, Watermark } from './contracts/element.js';
 export type { Flow } from './contracts/element.js';
 export { defineOperator, operatorInfo } from './contracts/operator.js';
 export type { Operator, OperatorContext, OperatorInfo } from './contracts/operator.js';
-export type { Source, SourceReader, SourceOutput, SourceReaderContext } from './contracts/source.js';
-export type { Sink, SinkWriter, SinkWriterContext, Committer } from './contracts/sink.js';
+export type {
+  Source,
+  SourceSplit,
+  SplitAssignment,
+  SplitEnumerator,
+  SplitEnumeratorContext,
+  SplitEnumeratorInit,
+  SplitReader,
+  SplitReaderInit,
+  RecordBatch,
+  FetchResult,
+} from './contracts/source.js';
+export { staticSplitEnumerator } from './connectors/shared/enumerators.js';
+export type { StaticEnumeratorState, StaticEnumeratorOptions } from './connectors/shared/enumerators.js';
+export type { Sink, FlushingSink, CommittingSink, SinkWriter, CommittingSinkWriter, SinkWriterContext, Committer, CommitRequest } from './contracts/sink.js';
 
 // Operators
 export { map } from './operators/map.js';
@@ -34,6 +47,7 @@ export type { TimeWindow, TimeWindowOptions } from './operators/timeWindow.js';
 export { dedupe } from './operators/dedupe.js';
 export type { DedupeOptions } from './operators/dedupe.js';
 export { rx, StatelessClaimError } from './operators/rx.js';
+export { uid } from './operators/uid.js';
 export type { RxClaim } from './operators/rx.js';
 
 // Checkpoints: barriers, state, stores, restarts
@@ -58,11 +72,11 @@ export type { JobHandle, JobResult, JobEvent } from './runtime/job-runner.js';
 
 // Connectors
 export { collectionSource } from './connectors/collection/source.js';
-export type { CollectionSourceOptions } from './connectors/collection/source.js';
+export type { CollectionSourceOptions, CollectionSplit } from './connectors/collection/source.js';
 export { stdoutSink } from './connectors/stdout/sink.js';
 export type { StdoutSinkOptions } from './connectors/stdout/sink.js';
 export { fileSource } from './connectors/file/source.js';
-export type { FileSourceOptions, FilePosition, FileCursor } from './connectors/file/source.js';
+export type { FileSourceOptions, FilePosition, FileSplit, FileEnumeratorState, FileIdentity } from './connectors/file/source.js';
 export { fileSink } from './connectors/file/sink.js';
 export type { FileSinkOptions } from './connectors/file/sink.js';
 export { textLines, jsonLines } from './connectors/shared/decoders.js';
@@ -83,11 +97,11 @@ export { webhdfsBackend } from './connectors/rolling-file/webhdfs-backend.js';
 export type { WebHdfsBackendOptions } from './connectors/rolling-file/webhdfs-backend.js';
 export { RollingFileError, MissingPartFileError } from './connectors/rolling-file/errors.js';
 export { socketSource } from './connectors/socket/source.js';
-export type { SocketSourceOptions, SocketPosition } from './connectors/socket/source.js';
+export type { SocketSourceOptions, SocketPosition, SocketSplit } from './connectors/socket/source.js';
 export { socketSink } from './connectors/socket/sink.js';
 export type { SocketSinkOptions } from './connectors/socket/sink.js';
 export type { ReconnectOptions } from './connectors/shared/reconnect.js';
 export { SocketConnectError } from './connectors/socket/errors.js';
 
 // Errors
-export { OnceflowError, ConfigurationError, CheckpointFailedError, CorruptCheckpointError, JobFailedError } from './errors.js';
+export { OnceflowError, ConfigurationError, CheckpointFailedError, CommitFailedError, CorruptCheckpointError, JobFailedError, isRetriable } from './errors.js';

@@ -23,6 +23,12 @@ export interface OperatorInfo<G extends Guarantee, R extends Replay> {
   readonly guarantee: G;
   /** Whether it emits the same output when its input is replayed. */
   readonly replay: R;
+  /**
+   * Stable id its state is stored under (Flink's `uid`), set with `uid()`.
+   * Without one the id is the operator's place in the pipeline, so adding an
+   * operator before a stateful one orphans that one's state.
+   */
+  readonly uid?: string;
 }
 
 /** Where an operator keeps its {@link OperatorInfo}. */

@@ -4,7 +4,7 @@ import type { Guarantee, Replay } from '../contracts/guarantee.js';
 import type { Operator } from '../contracts/operator.js';
 import { operatorInfo } from '../contracts/operator.js';
 import type { PipelineSettings } from './settings.js';
-import type { Committer, Sink, SinkWriter } from '../contracts/sink.js';
+import type { Committer, Sink } from '../contracts/sink.js';
 import type { Source } from '../contracts/source.js';
 import type { Wiring } from './wiring.js';
 import { alignBarriers } from './alignment.js';
@@ -15,6 +15,9 @@ import { StateRegistry } from '../snapshot/state.js';
 import type { Checkpoint, SnapshotStore } from '../snapshot/store.js';
 import { InFlightGauge } from './flow-control.js';
 import { SinkTask } from './sink-task.js';
+import type { SinkTaskWriter } from './sink-task.js';
+import { commitAll } from './commit.js';
+import { ConfigurationError } from '../errors.js';
 import { SourceTask } from './source-task.js';
 import { messageOf } from '../errors.js';
 
@@ -38,6 +41,7 @@ export class Execution implements Wiring {
   private readonly sources: SourceTask<unknown>[] = [];
   private readonly statefulOperators: string[] = [];
   private operatorCount = 0;
+  private readonly operatorIds = new Set<string>();
   private readonly gauge: InFlightGauge;
   private coordinator: CheckpointCoordinator | undefined;
   private subscription: Subscription | undefined;
@@ -77,7 +81,12 @@ export class Execution implements Wiring {
   }
 
   operator<In, Out>(operator: Operator<In, Out, Guarantee, Replay>, input: Flow<In>): Flow<Out> {
-    const id = `${this.operatorCount++}-${operator[operatorInfo].name}`;
+    const info = operator[operatorInfo];
+    // A stable id keeps an operator's state when operators are added before it; without one, its place in the plan is its id.
+    const position = this.operatorCount++;
+    const id = info.uid ?? `${position}-${info.name}`;
+    if (this.operatorIds.has(id)) throw new ConfigurationError(`two operators of job '${this.job.settings.id}' have the id '${id}': give each a different uid()`);
+    this.operatorIds.add(id);
     const state = new StateRegistry(this.restored?.operators[id]);
     const output = operator(input, { id, state, inFlight: this.gauge.add });
     if (state.isEmpty) return output;
@@ -95,18 +104,36 @@ export class Execution implements Wiring {
     const sinkId = `sink-${sink.name}`;
     const restoredId = this.restored?.checkpointId ?? 0;
     const restoredSink = this.restored?.sinks[sinkId];
-    let writer: SinkWriter<unknown, unknown, unknown> | undefined;
+    let writer: { close(): void | Promise<void> } | undefined;
     try {
       const flow = this.job.plan(this);
-      this.committer = sink.createCommitter?.();
-      // Commit is idempotent: the restored checkpoint's writes may or may not have been committed before the crash.
-      if (restoredSink && restoredSink.committables.length > 0) await this.committer?.commit(restoredSink.committables, restoredId);
-      writer = await sink.createWriter({
-        jobId: settings.id,
-        taskId: sinkId,
-        restoredCheckpointId: restoredId,
-        restoredState: restoredSink?.writerState,
-      });
+      const context = { jobId: settings.id, taskId: sinkId, restoredCheckpointId: restoredId };
+      let taskWriter: SinkTaskWriter<unknown>;
+      if (sink.kind === 'committing') {
+        const committer = sink.createCommitter();
+        this.committer = committer;
+        // Commit is idempotent: the restored checkpoint's writes may or may not have been committed before the crash.
+        if (restoredSink && restoredSink.committables.length > 0) await this.commit(committer, restoredSink.committables, restoredId);
+        const committing = await sink.createWriter({ ...context, restoredState: restoredSink?.writerState });
+        writer = committing;
+        taskWriter = {
+          write: (record) => committing.write(record),
+          barrier: async (checkpointId, final) => ({
+            committables: await committing.prepareCommit(checkpointId, final),
+            writerState: committing.snapshotState?.(checkpointId),
+          }),
+        };
+      } else {
+        const flushing = await sink.createWriter({ ...context, restoredState: undefined });
+        writer = flushing;
+        taskWriter = {
+          write: (record) => flushing.write(record),
+          barrier: async (_checkpointId, final) => {
+            await flushing.flush(final);
+            return { committables: [], writerState: undefined };
+          },
+        };
+      }
       const checkpoints = settings.checkpoints;
       this.coordinator = new CheckpointCoordinator({
         jobId: settings.id,
@@ -122,12 +149,12 @@ export class Execution implements Wiring {
         sinkIds: [sinkId],
         commit: async (checkpoint) => {
           const committables = checkpoint.sinks[sinkId]?.committables ?? [];
-          if (committables.length > 0) await this.committer?.commit(committables, checkpoint.checkpointId);
+          if (this.committer && committables.length > 0) await this.commit(this.committer, committables, checkpoint.checkpointId);
         },
         onEvent: this.onCheckpoint,
         onFatal: (error) => this.fail(error),
       });
-      const task = new SinkTask<unknown>(writer, {
+      const task = new SinkTask<unknown>(taskWriter, {
         ack: (checkpointId, snapshot) => this.coordinator?.ackSink(checkpointId, sinkId, snapshot),
         inFlight: this.gauge.add,
         fail: (error) => this.fail(error),
@@ -163,6 +190,14 @@ export class Execution implements Wiring {
     if (this.settled) return;
     this.settled = true;
     this.settle.reject(error);
+  }
+
+  private async commit(committer: Committer<unknown>, committables: readonly unknown[], checkpointId: number): Promise<void> {
+    await commitAll(committer, committables, checkpointId, {
+      maxRetries: 10,
+      delay: (retry) => Math.min(5000, 100 * 2 ** (retry - 1)),
+      abandoned: () => this.settled,
+    });
   }
 
   private finishIfExhausted(): void {

@@ -1,8 +1,14 @@
 import type { Observer } from 'rxjs';
 import { Marker } from '../contracts/element.js';
-import type { SinkWriter } from '../contracts/sink.js';
 import { CheckpointBarrier } from '../contracts/barrier.js';
 import type { SinkSnapshot } from '../snapshot/store.js';
+
+/** A sink writer of either kind, as the sink task drives it. */
+export interface SinkTaskWriter<T> {
+  write(record: T): void | Promise<void>;
+  /** Flush or pre-commit at a barrier, and say what to store in the checkpoint. */
+  barrier(checkpointId: number, final: boolean): Promise<SinkSnapshot>;
+}
 
 /**
  * Feeds a flow into a sink writer, one element at a time: while a write or a
@@ -19,7 +25,7 @@ export class SinkTask<T> implements Observer<T | Marker> {
   private failed = false;
 
   constructor(
-    private readonly writer: SinkWriter<T, unknown, unknown>,
+    private readonly writer: SinkTaskWriter<T>,
     private readonly hooks: {
       readonly ack: (checkpointId: number, snapshot: SinkSnapshot) => void;
       readonly inFlight: (delta: number) => void;
@@ -61,8 +67,7 @@ export class SinkTask<T> implements Observer<T | Marker> {
   }
 
   private async prepare(barrier: CheckpointBarrier): Promise<void> {
-    const committables = await this.writer.prepareCommit(barrier.checkpointId, barrier.final);
-    this.hooks.ack(barrier.checkpointId, { committables, writerState: this.writer.snapshotState?.(barrier.checkpointId) });
+    this.hooks.ack(barrier.checkpointId, await this.writer.barrier(barrier.checkpointId, barrier.final));
   }
 
   private await(work: Promise<void>): void {

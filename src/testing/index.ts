@@ -5,3 +5,7 @@ export { applyOperator } from './operator-harness.js';
 export type { AppliedOperator } from './operator-harness.js';
 export { memorySink } from './memory-sink.js';
 export type { MemorySink, MemoryTransaction } from './memory-sink.js';
+export { startSource, readSource } from './source-harness.js';
+export type { RunningSource, StartSourceOptions, SourceRead, SourceCheckpoint } from './source-harness.js';
+export { commitWith } from './commit.js';
+export type { CommitSummary } from './commit.js';

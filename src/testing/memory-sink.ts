@@ -1,4 +1,4 @@
-import type { Sink } from '../contracts/sink.js';
+import type { CommitRequest, CommittingSink } from '../contracts/sink.js';
 
 /** A prepared transaction of {@link memorySink}. */
 export interface MemoryTransaction<T> {
@@ -7,7 +7,7 @@ export interface MemoryTransaction<T> {
 }
 
 /** A two-phase-commit sink into memory, with what it committed and what it saw. */
-export interface MemorySink<T> extends Sink<T, 'exactly-once', 'exactly-once', false, MemoryTransaction<T>, undefined> {
+export interface MemorySink<T> extends CommittingSink<T, 'exactly-once', 'exactly-once', false, MemoryTransaction<T>, undefined> {
   /** Records of committed transactions, in commit order: what a reader of the sink would see. */
   readonly committed: T[];
   /** Every record any writer was given, committed or not. */
@@ -29,6 +29,7 @@ export function memorySink<T>(): MemorySink<T> {
     guarantee: 'exactly-once' as const,
     requires: 'exactly-once' as const,
     deterministicOnly: false as const,
+    kind: 'committing' as const,
     committed: [] as T[],
     written: [] as T[],
     recommits: 0,
@@ -48,10 +49,12 @@ export function memorySink<T>(): MemorySink<T> {
       };
     },
     createCommitter: () => ({
-      async commit(transactions: readonly MemoryTransaction<T>[]): Promise<void> {
-        for (const t of transactions) {
+      async commit(requests: readonly CommitRequest<MemoryTransaction<T>>[]): Promise<void> {
+        for (const request of requests) {
+          const t = request.committable;
           if (committedIds.has(t.transactionId)) {
             sink.recommits++;
+            request.signalAlreadyCommitted();
             continue;
           }
           committedIds.add(t.transactionId);

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { collectionSource, JobFailedError, memoryStore, pipeline } from 'onceflow';
-import type { JobEvent, Sink } from 'onceflow';
+import type { CommitRequest, JobEvent, Sink } from 'onceflow';
 
 const quiet = { info() {}, warn() {}, error() {} };
 
@@ -13,6 +13,7 @@ function stallingSink(stallAt: Set<number>, stall: number) {
     guarantee: 'exactly-once',
     requires: 'exactly-once',
     deterministicOnly: false,
+    kind: 'committing',
     createWriter: () => ({
       write() {},
       async prepareCommit(checkpointId: number) {
@@ -22,8 +23,8 @@ function stallingSink(stallAt: Set<number>, stall: number) {
       close() {},
     }),
     createCommitter: () => ({
-      async commit(ids: readonly number[], checkpointId: number) {
-        commits.push({ checkpointId, ids: [...ids] });
+      async commit(requests: readonly CommitRequest<number>[]) {
+        commits.push({ checkpointId: requests[0]?.checkpointId ?? -1, ids: requests.map((r) => r.committable) });
       },
     }),
   };

@@ -14,10 +14,11 @@ import {
   memoryStore,
   noRestart,
   pipeline,
+  staticSplitEnumerator,
   stdoutSink,
   union,
 } from 'onceflow';
-import type { JobEvent, JobHandle, Sink } from 'onceflow';
+import type { JobEvent, JobHandle, Sink, Source } from 'onceflow';
 import { memorySink } from 'onceflow/testing';
 import { withTempDir } from '../temp-dir.js';
 
@@ -31,12 +32,13 @@ function slowSinkInto(written: number[]): Sink<number, 'at-least-once'> {
     guarantee: 'at-least-once',
     requires: 'at-most-once',
     deterministicOnly: false,
+    kind: 'flushing',
     createWriter: () => ({
       write(record: number) {
         written.push(record);
         return new Promise<void>((resolve) => setImmediate(resolve));
       },
-      prepareCommit: () => [],
+      flush() {},
       close() {},
     }),
   };
@@ -206,36 +208,29 @@ test('a sink slower than its source pauses the source: in-flight records stay un
   assert.ok(maxQueued <= 500 + 64, `at most ${500 + 64} in flight, saw ${maxQueued}`);
 });
 
-test('a reader that emits inside resume() cannot put records ahead of those queued in the sink', async () => {
+test('a reader whose fetches return far more than the high-water mark cannot put records ahead of those queued in the sink', async () => {
   const written: number[] = [];
-  let next = 0;
-  let paused = false;
   const total = 5_000;
-  const eager: import('onceflow').Source<number, 'exactly-once'> = {
+  let next = 0;
+  const eager: Source<number, 'exactly-once'> = {
     name: 'eager',
     guarantee: 'exactly-once',
     replay: 'deterministic',
-    createReader: () => {
-      let output: import('onceflow').SourceOutput<number> | undefined;
-      // Emits synchronously until paused, including from inside resume(): the case the runtime must absorb.
-      const pump = () => {
-        while (output && !paused && next < total) output.next(next++);
-        if (next === total) output?.complete();
-      };
-      return {
-        start: (o) => {
-          output = o;
-          pump();
-        },
-        position: () => next,
-        pause: () => void (paused = true),
-        resume: () => {
-          paused = false;
-          pump();
-        },
-        close() {},
-      };
-    },
+    createEnumerator: (init) => staticSplitEnumerator(init, () => [{ splitId: 'only' }]),
+    createReader: () => ({
+      addSplits() {},
+      // Each fetch is 20 times the high-water mark: the runtime, not the reader, must hold the rest back.
+      async fetch() {
+        const start = next;
+        next = Math.min(total, start + 2_000);
+        return {
+          batches: [{ splitId: 'only', records: range(next - start).map((i) => start + i), positionAfter: (i: number) => start + i + 1 }],
+          finished: next === total ? ['only'] : [],
+        };
+      },
+      wakeUp() {},
+      close() {},
+    }),
   };
   const slowSink = slowSinkInto(written);
   await pipeline({ id: 'eager', flowControl: { highWaterMark: 100, lowWaterMark: 10 } })
@@ -274,13 +269,15 @@ test('readers are closed when the sink cannot even be created', async () => {
       name: 'tracked',
       guarantee: 'exactly-once',
       replay: 'deterministic',
-      createReader: () => ({ start() {}, position: () => 0, pause() {}, resume() {}, close: () => void closed++ }),
+      createEnumerator: (init) => staticSplitEnumerator(init, () => []),
+      createReader: () => ({ addSplits() {}, fetch: () => new Promise<never>(() => {}), wakeUp() {}, close: () => void closed++ }),
     })
     .to({
       name: 'broken',
       guarantee: 'at-least-once',
       requires: 'at-most-once',
       deterministicOnly: false,
+      kind: 'flushing',
       createWriter: () => {
         throw new Error('cannot connect');
       },

@@ -1,18 +1,31 @@
-import type { Source, SourceOutput, SourceReader } from '../../contracts/source.js';
+import type { FetchResult, Source, SourceSplit, SplitAssignment, SplitReader } from '../../contracts/source.js';
 import { ConfigurationError } from '../../errors.js';
+import { staticSplitEnumerator } from '../shared/enumerators.js';
+import type { StaticEnumeratorState } from '../shared/enumerators.js';
 
 /** Options of {@link collectionSource}. */
 export interface CollectionSourceOptions {
-  /** Records emitted before yielding to the event loop (so timers, barriers and I/O get their turn). Default 1024. */
+  /** Records a fetch returns. Smaller fetches let other sources and barriers in more often. Default 1024. */
   readonly chunkSize?: number;
 }
 
+/** The one split of a collection source. */
+export interface CollectionSplit extends SourceSplit {
+  readonly splitId: 'collection';
+}
+
+const split: CollectionSplit = { splitId: 'collection' };
+const nothing: FetchResult<never, number> = { batches: [], finished: [] };
+
 /**
- * Emits the elements of an array, exactly-once: its position in a checkpoint
- * is the index of the next element, so a restored job continues right after
- * the last record the checkpoint covers.
+ * Emits the elements of an array, exactly-once: the array is one split whose
+ * position in a checkpoint is the index of the next element, so a restored job
+ * continues right after the last record the checkpoint covers.
  */
-export function collectionSource<T>(items: readonly T[], options: CollectionSourceOptions = {}): Source<T, 'exactly-once', 'deterministic'> {
+export function collectionSource<T>(
+  items: readonly T[],
+  options: CollectionSourceOptions = {},
+): Source<T, 'exactly-once', 'deterministic', CollectionSplit, number, StaticEnumeratorState<CollectionSplit>> {
   const chunkSize = options.chunkSize ?? 1024;
   if (!Array.isArray(items)) throw new ConfigurationError('collectionSource() takes an array');
   if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new ConfigurationError(`collectionSource chunkSize must be a whole number >= 1, got ${chunkSize}`);
@@ -20,65 +33,42 @@ export function collectionSource<T>(items: readonly T[], options: CollectionSour
     name: 'collection',
     guarantee: 'exactly-once',
     replay: 'deterministic',
-    createReader: ({ restoredPosition: restored }) => new CollectionReader(items, (restored as number | undefined) ?? 0, chunkSize),
+    createEnumerator: (init) => staticSplitEnumerator(init, () => [split]),
+    createReader: () => new CollectionReader(items, chunkSize),
   };
 }
 
-class CollectionReader<T> implements SourceReader<T, number> {
-  private paused = false;
-  private closed = false;
-  private scheduled = false;
-  private output: SourceOutput<T> | undefined;
+class CollectionReader<T> implements SplitReader<T, CollectionSplit, number> {
+  // The next index to fetch; undefined until the split is assigned.
+  private index: number | undefined;
 
   constructor(
     private readonly items: readonly T[],
-    private index: number,
     private readonly chunkSize: number,
-  ) {
-    if (!Number.isInteger(index) || index < 0 || index > items.length) {
-      throw new ConfigurationError(`collectionSource restored at index ${index}, but the collection has ${items.length} elements: was it changed?`);
+  ) {}
+
+  addSplits(assignments: readonly SplitAssignment<CollectionSplit, number>[]): void {
+    for (const { position = 0 } of assignments) {
+      if (!Number.isInteger(position) || position < 0 || position > this.items.length) {
+        throw new ConfigurationError(`collectionSource restored at index ${position}, but the collection has ${this.items.length} elements: was it changed?`);
+      }
+      this.index = position;
     }
   }
 
-  start(output: SourceOutput<T>): void {
-    this.output = output;
-    this.schedule();
+  async fetch(): Promise<FetchResult<T, number>> {
+    const start = this.index;
+    if (start === undefined) return nothing;
+    const end = Math.min(this.items.length, start + this.chunkSize);
+    this.index = end;
+    const finished = end === this.items.length ? [split.splitId] : [];
+    if (end === start) return { batches: [], finished };
+    return { batches: [{ splitId: split.splitId, records: this.items.slice(start, end), positionAfter: (i) => start + i + 1 }], finished };
   }
 
-  position(): number {
-    return this.index;
-  }
-
-  pause(): void {
-    this.paused = true;
-  }
-
-  resume(): void {
-    this.paused = false;
-    this.schedule();
-  }
+  wakeUp(): void {}
 
   close(): void {
-    this.closed = true;
-  }
-
-  private schedule(): void {
-    if (this.scheduled || !this.output) return;
-    this.scheduled = true;
-    setImmediate(() => this.emitChunk());
-  }
-
-  private emitChunk(): void {
-    this.scheduled = false;
-    const output = this.output;
-    if (!output) return;
-    const { items } = this;
-    const end = Math.min(items.length, this.index + this.chunkSize);
-    while (this.index < end && !this.paused && !this.closed) {
-      output.next(items[this.index++] as T);
-    }
-    if (this.closed) return;
-    if (this.index >= items.length) output.complete();
-    else if (!this.paused) this.schedule();
+    this.index = undefined;
   }
 }

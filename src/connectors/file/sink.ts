@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import type { Sink, SinkWriter } from '../../contracts/sink.js';
+import type { FlushingSink, SinkWriter } from '../../contracts/sink.js';
 import { ConfigurationError } from '../../errors.js';
 import { defaultLineFormat } from '../shared/format.js';
 import { BufferedFileWriter } from '../shared/buffered-writer.js';
@@ -21,7 +21,7 @@ export interface FileSinkOptions<T> {
  * came after the last checkpoint, so a crash can leave duplicates (and a torn
  * last line) but never loses a checkpointed record.
  */
-export function fileSink<T>(options: FileSinkOptions<T>): Sink<T, 'at-least-once', 'at-most-once', false, never, undefined> {
+export function fileSink<T>(options: FileSinkOptions<T>): FlushingSink<T, 'at-least-once'> {
   const { path, bufferSize = 65_536 } = options;
   if (typeof path !== 'string' || path.length === 0) throw new ConfigurationError('fileSink path must be a non-empty string');
   if (!Number.isInteger(bufferSize) || bufferSize < 1) throw new ConfigurationError(`fileSink bufferSize must be a whole number >= 1, got ${bufferSize}`);
@@ -31,6 +31,7 @@ export function fileSink<T>(options: FileSinkOptions<T>): Sink<T, 'at-least-once
     guarantee: 'at-least-once',
     requires: 'at-most-once',
     deterministicOnly: false,
+    kind: 'flushing',
     createWriter: async () => {
       let handle;
       try {
@@ -43,7 +44,7 @@ export function fileSink<T>(options: FileSinkOptions<T>): Sink<T, 'at-least-once
   };
 }
 
-class FileSinkWriter<T> implements SinkWriter<T, never, undefined> {
+class FileSinkWriter<T> implements SinkWriter<T> {
   constructor(
     private readonly file: BufferedFileWriter,
     private readonly format: (record: T) => string,
@@ -53,9 +54,8 @@ class FileSinkWriter<T> implements SinkWriter<T, never, undefined> {
     return this.file.write(Buffer.from(`${this.format(record)}\n`, 'utf8'));
   }
 
-  async prepareCommit(): Promise<never[]> {
+  async flush(): Promise<void> {
     await this.file.persist();
-    return [];
   }
 
   close(): Promise<void> {

@@ -1,32 +1,30 @@
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import { open, readdir, stat } from 'node:fs/promises';
-import { join, sep } from 'node:path';
-import type { Source, SourceOutput, SourceReader } from '../../contracts/source.js';
+import { open, opendir, realpath, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import type { FetchResult, RecordBatch, Source, SourceSplit, SplitAssignment, SplitEnumerator, SplitEnumeratorInit, SplitReader } from '../../contracts/source.js';
 import { ConfigurationError } from '../../errors.js';
-import { LineSplitter } from '../shared/line-splitter.js';
 import type { RecordDecoder } from '../shared/decoders.js';
 import { textLines } from '../shared/decoders.js';
+import { staticSplitEnumerator } from '../shared/enumerators.js';
 import { MalformedRecordError } from '../shared/errors.js';
+import { LineSplitter } from '../shared/line-splitter.js';
 import { FileChangedError, FileReadError } from './errors.js';
 import { globToRegExp } from './glob.js';
 
-/** Where a file source is: what it finished and where the next record of the current file starts. */
-export interface FilePosition {
-  /** Files read to their end, in the order they were read. */
-  readonly done: readonly string[];
-  /** The file being read, if any. */
-  readonly current: FileCursor | undefined;
+/** One file to read: a split of a file source. */
+export interface FileSplit extends SourceSplit {
+  /** The file, as the source found it under its `path` option. */
+  readonly path: string;
 }
 
 /**
- * A byte offset in one particular file. The device and inode, and a hash of
- * the file's first bytes (inodes are reused, so a file deleted and written
- * again can have the same one), tell a replaced file from the original.
+ * Where the next record of a file starts, and which file that is. The device
+ * and inode, and hashes of the file's first bytes and of the bytes just
+ * before the offset (inodes are reused, and a file can be rewritten in
+ * place), tell a replaced or rewritten file from the original.
  */
-export interface FileCursor {
-  /** The file, as the source found it under its `path` option. */
-  readonly path: string;
+export interface FilePosition {
   /** Byte offset of the next unread record. */
   readonly offset: number;
   /** Device id of the file system holding it. */
@@ -36,6 +34,28 @@ export interface FileCursor {
   /** How many of the file's first bytes {@link headSha256} covers. */
   readonly headLength: number;
   /** SHA-256 (hex) of the file's first {@link headLength} bytes. */
+  readonly headSha256: string;
+  /** How many bytes just before {@link offset} {@link tailSha256} covers: the end of the last record read, up to 1 KiB. */
+  readonly tailLength: number;
+  /** SHA-256 (hex) of those bytes: a file rewritten in place fails to match. */
+  readonly tailSha256: string;
+}
+
+/** What a monitoring file source stores besides the splits it has assigned: files seen, and files found but not assigned yet. */
+export interface FileEnumeratorState {
+  /** Found, not yet handed to the reader, in reading order. */
+  readonly pending: readonly FileSplit[];
+  /** Files found so far that are still there, by identity: a file that reuses a name later is a new file. */
+  readonly seen: readonly FileIdentity[];
+}
+
+/** A file found by a monitoring source. */
+export interface FileIdentity {
+  readonly path: string;
+  readonly dev: number;
+  readonly ino: number;
+  /** How many of the file's first bytes {@link headSha256} covers. */
+  readonly headLength: number;
   readonly headSha256: string;
 }
 
@@ -47,7 +67,7 @@ export interface FileSourceOptions<T> {
   readonly glob?: string;
   /** Turns each line into a record. Default {@link textLines}: strict UTF-8 strings. */
   readonly decoder?: RecordDecoder<T>;
-  /** Records emitted before yielding to the event loop (so barriers and I/O get their turn). Default 1024. */
+  /** Records a fetch returns at most. Default 1024. */
   readonly chunkSize?: number;
   /** Bytes per read. Default 65 536. */
   readonly readSize?: number;
@@ -56,27 +76,36 @@ export interface FileSourceOptions<T> {
 }
 
 const hidden = /(^|\/)\./;
-// Enough of a file's start to tell it from another file, cheap to read again on restore.
-const headBytes = 1024;
+// Enough of a file's start (and of what was read last) to tell it from another file, cheap to read again.
+const fingerprintBytes = 1024;
 
 /**
- * Reads files line by line, exactly-once: its position in a checkpoint is the
- * set of files finished plus the current file and the byte offset of its next
- * unread record, so a restored job seeks there and reads no record twice.
- * Each file is read once, up to the end it has when reached: write files
- * elsewhere and move them in. A file that shrinks, is replaced or disappears
- * while it is being read, or before a restore, fails the job with a
- * {@link FileChangedError}.
+ * Reads files line by line, exactly-once. Each file is a split, read in path
+ * order, one after another (so a replay gives the same records in the same
+ * order: deterministic); its position in a checkpoint is the byte offset of
+ * its next unread record with the file's identity, and a restored job seeks
+ * there. Finished files leave the checkpoint. Each file is read once, up to
+ * the end it has when reached: write files elsewhere and move them in. A file
+ * that shrinks, is replaced, is rewritten or disappears while it is being read,
+ * or before a restore, fails the job with a {@link FileChangedError}.
+ *
+ * With `monitorInterval` the directory is listed again for new files; a file
+ * whose name was read before but that is another file now (another inode, or
+ * other first bytes) is read as a new file.
  */
-export function fileSource(options: FileSourceOptions<string> & { readonly decoder?: undefined }): Source<string, 'exactly-once', 'deterministic'>;
-export function fileSource<T>(options: FileSourceOptions<T> & { readonly decoder: RecordDecoder<T> }): Source<T, 'exactly-once', 'deterministic'>;
-export function fileSource<T>(options: FileSourceOptions<T>): Source<T, 'exactly-once', 'deterministic'> {
+export function fileSource(options: FileSourceOptions<string> & { readonly decoder?: undefined }): Source<string, 'exactly-once', 'deterministic', FileSplit, FilePosition>;
+export function fileSource<T>(options: FileSourceOptions<T> & { readonly decoder: RecordDecoder<T> }): Source<T, 'exactly-once', 'deterministic', FileSplit, FilePosition>;
+export function fileSource<T>(options: FileSourceOptions<T>): Source<T, 'exactly-once', 'deterministic', FileSplit, FilePosition> {
   const settings = resolve(options);
   return {
     name: 'file',
     guarantee: 'exactly-once',
     replay: 'deterministic',
-    createReader: ({ restoredPosition: restored }) => new FileReader(settings, restored as FilePosition | undefined),
+    createEnumerator: (init: SplitEnumeratorInit<FileSplit, unknown>) =>
+      settings.monitorInterval === undefined
+        ? staticSplitEnumerator(init, async () => (await listFiles(settings)).map(toSplit), { oneAtATime: true })
+        : new MonitoringEnumerator(settings, settings.monitorInterval, init as SplitEnumeratorInit<FileSplit, FileEnumeratorState>),
+    createReader: () => new FileReader(settings),
   };
 }
 
@@ -106,8 +135,175 @@ function resolve<T>(options: FileSourceOptions<T>): Settings<T> {
   };
 }
 
+function toSplit(path: string): FileSplit {
+  return { splitId: path, path };
+}
+
+/**
+ * The files under the source's path, in path order: the path itself when it
+ * is a file. Directories are walked by their real paths, once each, so a
+ * symbolic link back to a parent cannot make a file be listed again.
+ */
+async function listFiles(settings: Settings<unknown>): Promise<string[]> {
+  const { path, match } = settings;
+  let info;
+  try {
+    info = await stat(path);
+  } catch (cause) {
+    throw new FileReadError(path, cause);
+  }
+  if (!info.isDirectory()) return [path];
+  const files: string[] = [];
+  const walked = new Set<string>();
+  const filesSeen = new Set<string>();
+  const walk = async (dir: string): Promise<void> => {
+    let real: string;
+    try {
+      real = await realpath(dir);
+    } catch (cause) {
+      throw new FileReadError(dir, cause);
+    }
+    if (walked.has(real)) return;
+    walked.add(real);
+    let entries;
+    try {
+      entries = [];
+      for await (const entry of await opendir(dir)) entries.push(entry);
+    } catch (cause) {
+      throw new FileReadError(dir, cause);
+    }
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const full = join(dir, entry.name);
+      const rel = relative(path, full).split(sep).join('/');
+      if (hidden.test(rel)) continue;
+      // A link is followed once: to a directory, as a directory not yet walked; to a file, as a file not yet listed.
+      const target = entry.isSymbolicLink() ? await stat(full).catch(() => undefined) : entry;
+      if (!target) continue;
+      if (target.isDirectory()) {
+        await walk(full);
+      } else if (target.isFile() && (!match || match.test(rel))) {
+        const realFile = await realpath(full).catch(() => full);
+        if (filesSeen.has(realFile)) continue;
+        filesSeen.add(realFile);
+        files.push(full);
+      }
+    }
+  };
+  await walk(path);
+  return files.sort();
+}
+
+async function identify(path: string): Promise<FileIdentity | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    // Gone between listing and opening: it is not there to read.
+    return undefined;
+  }
+  try {
+    const info = await handle.stat();
+    const headLength = Math.min(info.size, fingerprintBytes);
+    return { path, dev: info.dev, ino: info.ino, headLength, headSha256: await hashRange(handle, 0, headLength) };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Lists a directory every `interval` ms and hands new files to the reader one at a time, in path order. */
+class MonitoringEnumerator implements SplitEnumerator<FileSplit, FileEnumeratorState> {
+  private pending: FileSplit[];
+  private seen: Map<string, FileIdentity>;
+  private waiting = false;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly context: SplitEnumeratorInit<FileSplit, FileEnumeratorState>['context'];
+
+  constructor(
+    private readonly settings: Settings<unknown>,
+    private readonly interval: number,
+    { context, restoredState }: SplitEnumeratorInit<FileSplit, FileEnumeratorState>,
+  ) {
+    this.context = context;
+    this.pending = [...(restoredState?.pending ?? [])];
+    this.seen = new Map((restoredState?.seen ?? []).map((identity) => [identity.path, identity]));
+  }
+
+  async start(): Promise<void> {
+    await this.discover();
+    this.scheduleDiscovery();
+  }
+
+  handleSplitRequest(): void {
+    const next = this.pending.shift();
+    if (next) this.context.assignSplits([next]);
+    else this.waiting = true;
+  }
+
+  snapshotState(): FileEnumeratorState {
+    return { pending: [...this.pending], seen: [...this.seen.values()] };
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+  }
+
+  private scheduleDiscovery(): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => {
+      this.discover().then(
+        () => this.scheduleDiscovery(),
+        (error: unknown) => this.context.fail(error),
+      );
+    }, this.interval);
+  }
+
+  private async discover(): Promise<void> {
+    const paths = await listFiles(this.settings);
+    const present = new Set(paths);
+    // Files no longer there cannot come back as themselves: forgetting them keeps the state as small as the directory.
+    for (const path of this.seen.keys()) if (!present.has(path)) this.seen.delete(path);
+    for (const path of paths) {
+      const identity = await identify(path);
+      if (this.closed || !identity) continue;
+      const known = this.seen.get(path);
+      if (known && (await sameFile(known, path))) continue;
+      this.seen.set(path, identity);
+      // A reused name is another file: its split id tells the two reads apart.
+      this.pending.push({ splitId: known ? `${path}#${identity.dev}:${identity.ino}:${identity.headSha256.slice(0, 16)}` : path, path });
+    }
+    if (this.waiting && this.pending.length > 0) {
+      this.waiting = false;
+      this.handleSplitRequest();
+    }
+  }
+}
+
+async function sameFile(known: FileIdentity, path: string): Promise<boolean> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const info = await handle.stat();
+    if (info.dev !== known.dev || info.ino !== known.ino || info.size < known.headLength) return false;
+    return (await hashRange(handle, 0, known.headLength)) === known.headSha256;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function hashRange(handle: FileHandle, from: number, length: number): Promise<string> {
+  const bytes = Buffer.alloc(length);
+  const { bytesRead } = await handle.read(bytes, 0, length, from);
+  return createHash('sha256').update(bytes.subarray(0, bytesRead)).digest('hex');
+}
+
 interface OpenFile {
-  readonly path: string;
+  readonly split: FileSplit;
   readonly handle: FileHandle;
   readonly dev: number;
   readonly ino: number;
@@ -116,190 +312,134 @@ interface OpenFile {
   readonly splitter: LineSplitter;
   /** Where the next read starts. */
   readOffset: number;
-  /** Where the next unemitted record starts. */
+  /** Where the next unfetched record starts. */
   recordOffset: number;
 }
 
-class FileReader<T> implements SourceReader<T, FilePosition> {
-  private readonly done: string[];
-  private readonly doneSet: Set<string>;
-  private restoredCursor: FileCursor | undefined;
-  private queue: string[] = [];
+const nothing: FetchResult<never, FilePosition> = { batches: [], finished: [] };
+const newlineByte = Buffer.from('\n');
+
+/** A record's line as read: its bytes (a view, not a copy), whether a newline ended it, and the offset after it. */
+interface Line {
+  readonly bytes: Buffer;
+  readonly terminated: boolean;
+  readonly end: number;
+}
+
+function batchOf<T>(file: OpenFile, records: T[], lines: readonly Line[]): RecordBatch<T, FilePosition> {
+  const { dev, ino, headLength, headSha256 } = file;
+  return {
+    splitId: file.split.splitId,
+    records,
+    positionAfter: (index) => {
+      const line = lines[index] as Line;
+      const tail = line.terminated ? Buffer.concat([line.bytes, newlineByte]) : line.bytes;
+      const covered = tail.subarray(Math.max(0, tail.length - fingerprintBytes));
+      return { offset: line.end, dev, ino, headLength, headSha256, tailLength: covered.length, tailSha256: createHash('sha256').update(covered).digest('hex') };
+    },
+  };
+}
+
+/** Reads the files it is given, one after another, a fetch at a time. */
+class FileReader<T> implements SplitReader<T, FileSplit, FilePosition> {
+  private readonly queue: SplitAssignment<FileSplit, FilePosition>[] = [];
   private file: OpenFile | undefined;
-  private output: SourceOutput<T> | undefined;
-  private paused = false;
   private closed = false;
-  private running = false;
-  private wake: (() => void) | undefined;
+  // A record that failed to decode after good ones in the same fetch: those go out first, then this fails the source.
+  private failure: unknown;
 
-  constructor(
-    private readonly settings: Settings<T>,
-    restored: FilePosition | undefined,
-  ) {
-    this.done = [...(restored?.done ?? [])];
-    this.doneSet = new Set(this.done);
-    this.restoredCursor = restored?.current;
+  constructor(private readonly settings: Settings<T>) {}
+
+  addSplits(splits: readonly SplitAssignment<FileSplit, FilePosition>[]): void {
+    this.queue.push(...splits);
   }
 
-  start(output: SourceOutput<T>): void {
-    this.output = output;
-    void this.pump();
+  async fetch(): Promise<FetchResult<T, FilePosition>> {
+    if (this.failure !== undefined) throw this.failure;
+    const file = this.file ?? (await this.openNext());
+    if (!file || this.closed) return nothing;
+    const records: T[] = [];
+    // The bytes of each record's line, from which positions are made only when a checkpoint asks.
+    const lines: Line[] = [];
+    try {
+      return await this.read(file, records, lines);
+    } catch (error) {
+      if (records.length === 0) throw error;
+      this.failure = error;
+      return { batches: [batchOf(file, records, lines)], finished: [] };
+    }
   }
 
-  position(): FilePosition {
-    const { file } = this;
-    return {
-      done: [...this.done],
-      current: file ? { path: file.path, offset: file.recordOffset, dev: file.dev, ino: file.ino, headLength: file.headLength, headSha256: file.headSha256 } : this.restoredCursor,
-    };
+  private async read(file: OpenFile, records: T[], lines: Line[]): Promise<FetchResult<T, FilePosition>> {
+    const { chunkSize } = this.settings;
+    for (;;) {
+      for (let line = file.splitter.next(); line && records.length < chunkSize; line = records.length < chunkSize ? file.splitter.next() : undefined) {
+        records.push(this.decode(file, line, line.length + 1, lines));
+      }
+      if (records.length > 0) return { batches: [batchOf(file, records, lines)], finished: [] };
+      if (!(await this.readMore(file))) break;
+      if (this.closed) return nothing;
+    }
+    // The end as it is now: make sure it is the end of the same file, not of a truncated or replaced one.
+    await checkUnchanged(file.split.path, file, file.readOffset);
+    const last = file.splitter.rest();
+    if (last) records.push(this.decode(file, last, last.length, lines));
+    this.file = undefined;
+    await file.handle.close();
+    return { batches: records.length > 0 ? [batchOf(file, records, lines)] : [], finished: [file.split.splitId] };
   }
 
-  pause(): void {
-    this.paused = true;
-  }
-
-  resume(): void {
-    this.paused = false;
-    // Go on from the reader's own loop, a chunk at a time, like every other chunk.
-    setImmediate(() => void this.pump());
-  }
+  wakeUp(): void {}
 
   async close(): Promise<void> {
     this.closed = true;
-    this.wake?.();
     const file = this.file;
     this.file = undefined;
     await file?.handle.close();
   }
 
-  // One pump at a time; it returns when paused, closed, finished or failed, and resume() restarts it.
-  private async pump(): Promise<void> {
-    const output = this.output;
-    if (this.running || !output) return;
-    this.running = true;
-    try {
-      while (!this.paused && !this.closed) {
-        const file = this.file ?? (await this.openNext());
-        if (this.closed) return;
-        if (!file) {
-          if (this.settings.monitorInterval === undefined) return output.complete();
-          await this.sleep(this.settings.monitorInterval);
-          continue;
-        }
-        if (this.emitLines(file, output) === this.settings.chunkSize) await new Promise(setImmediate);
-        else if (!this.paused && !this.closed) await this.readMore(file, output);
-      }
-    } catch (error) {
-      if (!this.closed) output.error(error);
-    } finally {
-      this.running = false;
-    }
-  }
-
-  private emitLines(file: OpenFile, output: SourceOutput<T>): number {
-    let emitted = 0;
-    while (emitted < this.settings.chunkSize && !this.paused && !this.closed) {
-      const line = file.splitter.next();
-      if (!line) break;
-      this.emit(file, line, line.length + 1, output);
-      emitted++;
-    }
-    return emitted;
-  }
-
-  private emit(file: OpenFile, line: Buffer, length: number, output: SourceOutput<T>): void {
+  private decode(file: OpenFile, line: Buffer, length: number, lines: Line[]): T {
     let record: T;
     try {
       record = this.settings.decoder.decode(line);
     } catch (cause) {
-      throw new MalformedRecordError(file.path, file.recordOffset, cause);
+      throw new MalformedRecordError(file.split.path, file.recordOffset, cause);
     }
     file.recordOffset += length;
-    output.next(record);
+    lines.push({ bytes: line, terminated: length > line.length, end: file.recordOffset });
+    return record;
   }
 
-  private async readMore(file: OpenFile, output: SourceOutput<T>): Promise<void> {
+  /** Read the next chunk into the splitter; false at the end of the file. */
+  private async readMore(file: OpenFile): Promise<boolean> {
     const buffer = Buffer.allocUnsafe(this.settings.readSize);
     let bytesRead: number;
     try {
       ({ bytesRead } = await file.handle.read(buffer, 0, buffer.length, file.readOffset));
     } catch (cause) {
-      throw new FileReadError(file.path, cause);
+      throw new FileReadError(file.split.path, cause);
     }
-    if (this.closed) return;
-    if (bytesRead > 0) {
-      file.readOffset += bytesRead;
-      file.splitter.push(buffer.subarray(0, bytesRead));
-      return;
-    }
-    // The end as it is now: make sure it is the end of the same file, not of a truncated or replaced one.
-    await checkUnchanged(file.path, file, file.readOffset);
-    const last = file.splitter.rest();
-    if (last) this.emit(file, last, last.length, output);
-    this.file = undefined;
-    this.done.push(file.path);
-    this.doneSet.add(file.path);
-    await file.handle.close();
+    if (bytesRead === 0) return false;
+    file.readOffset += bytesRead;
+    file.splitter.push(buffer.subarray(0, bytesRead));
+    return true;
   }
 
   private async openNext(): Promise<OpenFile | undefined> {
-    const cursor = this.restoredCursor;
-    if (cursor) {
-      const file = await openAt(cursor.path, cursor.offset, cursor);
-      this.restoredCursor = undefined;
-      return this.adopt(file);
-    }
-    if (this.queue.length === 0) this.queue = (await this.list()).filter((p) => !this.doneSet.has(p));
-    const path = this.queue.shift();
-    return path === undefined ? undefined : this.adopt(await openAt(path, 0, undefined));
-  }
-
-  private async adopt(file: OpenFile): Promise<OpenFile | undefined> {
+    const next = this.queue.shift();
+    if (!next) return undefined;
+    const file = await openAt(next.split, next.position);
     if (this.closed) {
       await file.handle.close();
       return undefined;
     }
     return (this.file = file);
   }
-
-  private async list(): Promise<string[]> {
-    const { path, match } = this.settings;
-    let isDirectory: boolean;
-    try {
-      isDirectory = (await stat(path)).isDirectory();
-    } catch (cause) {
-      throw new FileReadError(path, cause);
-    }
-    if (!isDirectory) return [path];
-    let entries: string[];
-    try {
-      entries = await readdir(path, { recursive: true });
-    } catch (cause) {
-      throw new FileReadError(path, cause);
-    }
-    const files: string[] = [];
-    for (const entry of entries.sort()) {
-      const rel = entry.split(sep).join('/');
-      if (hidden.test(rel) || (match && !match.test(rel))) continue;
-      const full = join(path, entry);
-      const info = await stat(full).catch(() => undefined);
-      if (info?.isFile()) files.push(full);
-    }
-    return files;
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
 }
 
-async function openAt(path: string, offset: number, expected: FileCursor | undefined): Promise<OpenFile> {
+async function openAt(split: FileSplit, expected: FilePosition | undefined): Promise<OpenFile> {
+  const { path } = split;
+  const offset = expected?.offset ?? 0;
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');
@@ -312,14 +452,15 @@ async function openAt(path: string, offset: number, expected: FileCursor | undef
   try {
     const info = await handle.stat();
     if (info.size < offset) throw new FileChangedError(`${path} shrank to ${info.size} bytes, below the stored position ${offset}`, path);
-    const headLength = expected?.headLength ?? Math.min(info.size, headBytes);
-    const head = Buffer.alloc(headLength);
-    const { bytesRead } = await handle.read(head, 0, headLength, 0);
-    const headSha256 = createHash('sha256').update(head.subarray(0, bytesRead)).digest('hex');
+    const headLength = expected?.headLength ?? Math.min(info.size, fingerprintBytes);
+    const headSha256 = await hashRange(handle, 0, headLength);
     if (expected && (info.dev !== expected.dev || info.ino !== expected.ino || headSha256 !== expected.headSha256)) {
       throw new FileChangedError(`${path} was replaced by another file since the checkpoint stored a position in it`, path);
     }
-    return { path, handle, dev: info.dev, ino: info.ino, headLength, headSha256, splitter: new LineSplitter(), readOffset: offset, recordOffset: offset };
+    if (expected && (await hashRange(handle, offset - expected.tailLength, expected.tailLength)) !== expected.tailSha256) {
+      throw new FileChangedError(`${path} was rewritten since the checkpoint stored a position at byte ${offset} in it: the bytes before that position differ`, path);
+    }
+    return { split, handle, dev: info.dev, ino: info.ino, headLength, headSha256, splitter: new LineSplitter(), readOffset: offset, recordOffset: offset };
   } catch (error) {
     await handle.close();
     throw error;
@@ -337,4 +478,3 @@ async function checkUnchanged(path: string, file: { dev: number; ino: number }, 
   if (info.dev !== file.dev || info.ino !== file.ino) throw new FileChangedError(`${path} was replaced by another file while being read`, path);
   if (info.size < offset) throw new FileChangedError(`${path} shrank to ${info.size} bytes while being read, below byte ${offset} already read`, path);
 }
-

@@ -1,4 +1,4 @@
-import type { Committer } from '../../contracts/sink.js';
+import type { CommitRequest, Committer } from '../../contracts/sink.js';
 import type { RollingFileBackend } from './backend.js';
 import { MissingPartFileError } from './errors.js';
 
@@ -18,13 +18,17 @@ export interface PendingPartFile {
 export class RollingFileCommitter implements Committer<PendingPartFile> {
   constructor(private readonly backend: RollingFileBackend) {}
 
-  async commit(parts: readonly PendingPartFile[], checkpointId: number): Promise<void> {
-    for (const part of parts) {
+  async commit(requests: readonly CommitRequest<PendingPartFile>[]): Promise<void> {
+    for (const request of requests) {
+      const { committable: part, checkpointId } = request;
       if ((await this.backend.size(part.pending)) !== undefined) await this.backend.rename(part.pending, part.finished);
-      else if ((await this.backend.size(part.finished)) === undefined) {
-        throw new MissingPartFileError(
-          `checkpoint ${checkpointId} committed part file ${part.finished}, but neither it nor its pending file ${part.pending} exists: its records are lost`,
-          part.finished,
+      else if ((await this.backend.size(part.finished)) !== undefined) request.signalAlreadyCommitted();
+      else {
+        request.signalFailedWithKnownReason(
+          new MissingPartFileError(
+            `checkpoint ${checkpointId} committed part file ${part.finished}, but neither it nor its pending file ${part.pending} exists: its records are lost`,
+            part.finished,
+          ),
         );
       }
     }

@@ -1,4 +1,4 @@
-import type { Sink, SinkWriter, SinkWriterContext } from '../../contracts/sink.js';
+import type { CommittingSink, CommittingSinkWriter, SinkWriterContext } from '../../contracts/sink.js';
 import { ConfigurationError } from '../../errors.js';
 import { defaultLineFormat } from '../shared/format.js';
 import type { PartFileWriter, RollingFileBackend } from './backend.js';
@@ -61,7 +61,7 @@ export interface InProgressPartFile {
  * and their length stored; on restore they are truncated to it, so readers of
  * the finished files see each record exactly once.
  */
-export function rollingFileSink<T>(options: RollingFileSinkOptions<T>): Sink<T, 'exactly-once', 'exactly-once', false, PendingPartFile, RollingFileWriterState> {
+export function rollingFileSink<T>(options: RollingFileSinkOptions<T>): CommittingSink<T, 'exactly-once', 'exactly-once', false, PendingPartFile, RollingFileWriterState> {
   const { directory, partSuffix = '' } = options;
   if (typeof directory !== 'string' || directory.length === 0) throw new ConfigurationError('rollingFileSink directory must be a non-empty string');
   if (options.partPrefix !== undefined && !/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(options.partPrefix)) {
@@ -83,6 +83,7 @@ export function rollingFileSink<T>(options: RollingFileSinkOptions<T>): Sink<T, 
     guarantee: 'exactly-once',
     requires: 'exactly-once',
     deterministicOnly: false,
+    kind: 'committing',
     createWriter: (context) => RollingFileWriter.restore(settings, options.partPrefix ?? `part-${context.jobId.replace(/[^A-Za-z0-9._-]/g, '_')}`, context),
     createCommitter: () => new RollingFileCommitter(backend),
   };
@@ -105,7 +106,7 @@ interface OpenPart extends PartFileInfo {
   lastWriteAt: number;
 }
 
-class RollingFileWriter<T> implements SinkWriter<T, PendingPartFile, RollingFileWriterState> {
+class RollingFileWriter<T> implements CommittingSinkWriter<T, PendingPartFile, RollingFileWriterState> {
   private readonly open = new Map<string, OpenPart>();
   // Closed by the rolling policy, made pending at the next barrier.
   private closed: OpenPart[] = [];

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import type { Sink, SinkWriter } from '../../contracts/sink.js';
+import type { FlushingSink, SinkWriter } from '../../contracts/sink.js';
 import { ConfigurationError } from '../../errors.js';
 import { defaultLineFormat } from '../shared/format.js';
 import { LineSplitter } from '../shared/line-splitter.js';
@@ -40,9 +40,9 @@ export interface SocketSinkOptions<T> {
  * attempts the job fails with a retriable {@link SocketConnectError} and
  * restarts from its last checkpoint.
  */
-export function socketSink<T>(options: SocketSinkOptions<T> & { readonly acknowledgements: 'line-count' }): Sink<T, 'at-least-once', 'at-most-once', false, never, undefined>;
-export function socketSink<T>(options: SocketSinkOptions<T> & { readonly acknowledgements?: 'none' }): Sink<T, 'at-most-once', 'at-most-once', false, never, undefined>;
-export function socketSink<T>(options: SocketSinkOptions<T>): Sink<T, 'at-least-once' | 'at-most-once', 'at-most-once', false, never, undefined> {
+export function socketSink<T>(options: SocketSinkOptions<T> & { readonly acknowledgements: 'line-count' }): FlushingSink<T, 'at-least-once'>;
+export function socketSink<T>(options: SocketSinkOptions<T> & { readonly acknowledgements?: 'none' }): FlushingSink<T, 'at-most-once'>;
+export function socketSink<T>(options: SocketSinkOptions<T>): FlushingSink<T, 'at-least-once' | 'at-most-once'> {
   const address = checkAddress('socketSink', options.host, options.port);
   const reconnect = reconnectSettings('socketSink', options.reconnect);
   const { acknowledgements = 'none' } = options;
@@ -55,6 +55,7 @@ export function socketSink<T>(options: SocketSinkOptions<T>): Sink<T, 'at-least-
     guarantee: acknowledgements === 'line-count' ? 'at-least-once' : 'at-most-once',
     requires: 'at-most-once',
     deterministicOnly: false,
+    kind: 'flushing',
     createWriter: async () => {
       const writer = new SocketWriter<T>(options.host, options.port, address, format, acknowledgements === 'line-count', new Backoff(reconnect));
       await writer.connected();
@@ -63,7 +64,7 @@ export function socketSink<T>(options: SocketSinkOptions<T>): Sink<T, 'at-least-
   };
 }
 
-class SocketWriter<T> implements SinkWriter<T, never, undefined> {
+class SocketWriter<T> implements SinkWriter<T> {
   // Lines not yet known to be received (acknowledged, or flushed at a barrier without acknowledgements): sent again on a new connection.
   private unconfirmed: Buffer[] = [];
   private head = 0;
@@ -99,7 +100,7 @@ class SocketWriter<T> implements SinkWriter<T, never, undefined> {
     if (!socket.write(line)) return this.drained(socket);
   }
 
-  async prepareCommit(): Promise<never[]> {
+  async flush(): Promise<void> {
     for (;;) {
       const socket = await this.connected();
       const flushed = await new Promise<boolean>((resolve) => socket.write('', (error) => resolve(!error)));
@@ -109,7 +110,6 @@ class SocketWriter<T> implements SinkWriter<T, never, undefined> {
     }
     this.unconfirmed = [];
     this.head = 0;
-    return [];
   }
 
   close(): void {

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import type { Source, SourceOutput, SourceReader } from '../../contracts/source.js';
+import type { FetchResult, Source, SourceSplit, SplitAssignment, SplitReader } from '../../contracts/source.js';
 import { ConfigurationError } from '../../errors.js';
 import { MalformedRecordError } from '../shared/errors.js';
 import type { RecordDecoder } from '../shared/decoders.js';
@@ -8,6 +8,8 @@ import { textLines } from '../shared/decoders.js';
 import { LineSplitter } from '../shared/line-splitter.js';
 import { Backoff, checkAddress, reconnectSettings } from '../shared/reconnect.js';
 import type { ReconnectOptions } from '../shared/reconnect.js';
+import { staticSplitEnumerator } from '../shared/enumerators.js';
+import type { StaticEnumeratorState } from '../shared/enumerators.js';
 import { SocketConnectError } from './errors.js';
 
 /** Options of {@link socketSource}. */
@@ -22,7 +24,7 @@ export interface SocketSourceOptions<T> {
   readonly reconnect?: ReconnectOptions;
   /** Complete (a bounded source) when the peer closes the connection, instead of connecting again. Default false. */
   readonly endOnClose?: boolean;
-  /** Records emitted before yielding to the event loop. Default 1024. */
+  /** Records a fetch returns at most. Default 1024. */
   readonly chunkSize?: number;
 }
 
@@ -34,6 +36,12 @@ export interface SocketPosition {
   readonly linesReceived: number;
 }
 
+/** The one split of a socket source: its connection. */
+export interface SocketSplit extends SourceSplit {
+  /** `tcp://host:port`. */
+  readonly splitId: string;
+}
+
 /**
  * Reads lines from a TCP server, at-most-once: it reconnects with backoff
  * when the connection drops, but what the server sent while the job was down
@@ -41,70 +49,117 @@ export interface SocketPosition {
  * last checkpoint of a failed attempt are lost, since nothing can send them
  * again. The `'at-most-once'` in its type keeps it out of pipelines that need more.
  */
-export function socketSource(options: SocketSourceOptions<string> & { readonly decoder?: undefined }): Source<string, 'at-most-once', 'deterministic'>;
-export function socketSource<T>(options: SocketSourceOptions<T> & { readonly decoder: RecordDecoder<T> }): Source<T, 'at-most-once', 'deterministic'>;
-export function socketSource<T>(options: SocketSourceOptions<T>): Source<T, 'at-most-once', 'deterministic'> {
+export function socketSource(options: SocketSourceOptions<string> & { readonly decoder?: undefined }): Source<string, 'at-most-once', 'deterministic', SocketSplit, SocketPosition, StaticEnumeratorState<SocketSplit>>;
+export function socketSource<T>(options: SocketSourceOptions<T> & { readonly decoder: RecordDecoder<T> }): Source<T, 'at-most-once', 'deterministic', SocketSplit, SocketPosition, StaticEnumeratorState<SocketSplit>>;
+export function socketSource<T>(options: SocketSourceOptions<T>): Source<T, 'at-most-once', 'deterministic', SocketSplit, SocketPosition, StaticEnumeratorState<SocketSplit>> {
   const address = checkAddress('socketSource', options.host, options.port);
   const chunkSize = options.chunkSize ?? 1024;
   if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new ConfigurationError(`socketSource chunkSize must be a whole number >= 1, got ${chunkSize}`);
   const reconnect = reconnectSettings('socketSource', options.reconnect);
   const decoder = (options.decoder ?? textLines()) as RecordDecoder<T>;
+  const split: SocketSplit = { splitId: `tcp://${address}` };
   return {
     name: 'socket',
     guarantee: 'at-most-once',
     replay: 'deterministic',
-    createReader: ({ restoredPosition: restored }) =>
-      new SocketReader(options, address, decoder, chunkSize, new Backoff(reconnect), (restored as SocketPosition | undefined)?.linesReceived ?? 0),
+    createEnumerator: (init) => staticSplitEnumerator(init, () => [split]),
+    createReader: () => new SocketReader(options, address, split, decoder, chunkSize, new Backoff(reconnect)),
   };
 }
 
-class SocketReader<T> implements SourceReader<T, SocketPosition> {
+const nothing: FetchResult<never, SocketPosition> = { batches: [], finished: [] };
+
+class SocketReader<T> implements SplitReader<T, SocketSplit, SocketPosition> {
   private socket: Socket | undefined;
   private splitter = new LineSplitter();
-  private output: SourceOutput<T> | undefined;
+  private assigned = false;
   private paused = false;
   private closed = false;
-  private scheduled = false;
-  // The peer closed the connection and endOnClose is set: complete once the lines received are out.
+  // The peer closed the connection and endOnClose is set: finish once the lines received are out.
   private ending = false;
-  private completed = false;
-  // Bytes of this connection already emitted as records, for locating a malformed one.
+  private finished = false;
+  private failure: unknown;
+  // Bytes of this connection already fetched as records, for locating a malformed one.
   private connectionOffset = 0;
+  private linesReceived = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private wake: (() => void) | undefined;
 
   constructor(
     private readonly options: SocketSourceOptions<T>,
     private readonly address: string,
+    private readonly split: SocketSplit,
     private readonly decoder: RecordDecoder<T>,
     private readonly chunkSize: number,
     private readonly backoff: Backoff,
-    private linesReceived: number,
   ) {}
 
-  start(output: SourceOutput<T>): void {
-    this.output = output;
-    this.connect();
+  addSplits(assignments: readonly SplitAssignment<SocketSplit, SocketPosition>[]): void {
+    for (const { position } of assignments) {
+      this.linesReceived = position?.linesReceived ?? 0;
+      this.assigned = true;
+      this.connect();
+    }
   }
 
-  position(): SocketPosition {
-    return { linesReceived: this.linesReceived };
+  async fetch(): Promise<FetchResult<T, SocketPosition>> {
+    for (;;) {
+      if (this.closed || !this.assigned || this.finished) return nothing;
+      if (this.failure !== undefined) throw this.failure;
+      const base = this.linesReceived;
+      const records: T[] = [];
+      for (let line = this.splitter.next(); line; line = records.length < this.chunkSize ? this.splitter.next() : undefined) {
+        records.push(this.decode(line, line.length + 1));
+      }
+      if (this.ending && records.length < this.chunkSize) {
+        const last = this.splitter.rest();
+        if (last) records.push(this.decode(last, last.length));
+        this.finished = true;
+        return { batches: records.length > 0 ? [this.batch(base, records)] : [], finished: [this.split.splitId] };
+      }
+      if (records.length > 0) return { batches: [this.batch(base, records)], finished: [] };
+      // Everything received is out: let the socket deliver more (TCP flow control holds the peer meanwhile).
+      if (!this.paused) this.socket?.resume();
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = undefined;
+      if (this.paused) return nothing;
+    }
   }
 
-  pause(): void {
-    this.paused = true;
-    this.socket?.pause();
+  wakeUp(): void {
+    this.wake?.();
   }
 
-  resume(): void {
-    this.paused = false;
-    // Go on from the reader's own loop, a chunk at a time, like every other chunk.
-    this.schedule();
+  pauseOrResumeSplits(pause: readonly string[], resume: readonly string[]): void {
+    if (pause.length > 0) {
+      this.paused = true;
+      this.socket?.pause();
+    }
+    if (resume.length > 0) this.paused = false;
   }
 
   close(): void {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
     this.socket?.destroy();
+    this.wake?.();
+  }
+
+  private batch(base: number, records: T[]) {
+    return { splitId: this.split.splitId, records, positionAfter: (i: number): SocketPosition => ({ linesReceived: base + i + 1 }) };
+  }
+
+  private decode(line: Buffer, length: number): T {
+    let record: T;
+    try {
+      record = this.decoder.decode(line);
+    } catch (cause) {
+      this.close();
+      throw new MalformedRecordError(`tcp://${this.address}`, this.connectionOffset, cause);
+    }
+    this.connectionOffset += length;
+    this.linesReceived++;
+    return record;
   }
 
   private connect(): void {
@@ -115,9 +170,9 @@ class SocketReader<T> implements SourceReader<T, SocketPosition> {
     socket.on('connect', () => this.backoff.reset());
     socket.on('data', (chunk: Buffer) => {
       this.splitter.push(chunk);
-      // Hold further data in the socket (TCP flow control) until these lines are out.
+      // Hold further data in the socket (TCP flow control) until these lines are fetched.
       socket.pause();
-      this.emitChunk();
+      this.wake?.();
     });
     socket.on('error', (error) => (failure = error));
     socket.on('close', () => {
@@ -125,7 +180,7 @@ class SocketReader<T> implements SourceReader<T, SocketPosition> {
       this.socket = undefined;
       if (failure === undefined && this.options.endOnClose) {
         this.ending = true;
-        this.emitChunk();
+        this.wake?.();
       } else this.reconnect(failure ?? new Error('connection closed by peer'));
     });
   }
@@ -136,56 +191,10 @@ class SocketReader<T> implements SourceReader<T, SocketPosition> {
     this.connectionOffset = 0;
     const delay = this.backoff.next();
     if (delay === undefined) {
-      this.output?.error(new SocketConnectError(this.address, this.backoff.failures - 1, cause));
+      this.failure = new SocketConnectError(this.address, this.backoff.failures - 1, cause);
+      this.wake?.();
       return;
     }
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
-  }
-
-  private emitChunk(): void {
-    this.scheduled = false;
-    const output = this.output;
-    if (!output || this.closed || this.paused || this.completed) return;
-    if (this.drainLines(output, this.chunkSize) === this.chunkSize) {
-      this.schedule();
-    } else if (this.ending && !this.paused && !this.closed) {
-      const last = this.splitter.rest();
-      if (last) this.emit(last, last.length, output);
-      this.completed = true;
-      output.complete();
-    } else if (!this.paused) {
-      this.socket?.resume();
-    }
-  }
-
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => this.emitChunk());
-  }
-
-  private drainLines(output: SourceOutput<T>, limit: number): number {
-    let emitted = 0;
-    while (emitted < limit && !this.paused && !this.closed) {
-      const line = this.splitter.next();
-      if (!line) break;
-      this.emit(line, line.length + 1, output);
-      emitted++;
-    }
-    return emitted;
-  }
-
-  private emit(line: Buffer, length: number, output: SourceOutput<T>): void {
-    let record: T;
-    try {
-      record = this.decoder.decode(line);
-    } catch (cause) {
-      this.close();
-      output.error(new MalformedRecordError(`tcp://${this.address}`, this.connectionOffset, cause));
-      return;
-    }
-    this.connectionOffset += length;
-    this.linesReceived++;
-    output.next(record);
   }
 }

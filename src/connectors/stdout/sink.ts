@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { Sink, SinkWriter } from '../../contracts/sink.js';
+import type { FlushingSink, SinkWriter } from '../../contracts/sink.js';
 import { defaultLineFormat } from '../shared/format.js';
 
 /** Options of {@link stdoutSink}. */
@@ -15,18 +15,19 @@ export interface StdoutSinkOptions<T> {
  * waits until what was written has been handed to the operating system, and a
  * restart after a failure prints again what came after the last checkpoint.
  */
-export function stdoutSink<T>(options: StdoutSinkOptions<T> = {}): Sink<T, 'at-least-once', 'at-most-once', false, never, undefined> {
+export function stdoutSink<T>(options: StdoutSinkOptions<T> = {}): FlushingSink<T, 'at-least-once'> {
   const format = options.format ?? defaultLineFormat;
   return {
     name: 'stdout',
     guarantee: 'at-least-once',
     requires: 'at-most-once',
     deterministicOnly: false,
+    kind: 'flushing',
     createWriter: () => new LineWriter(options.stream ?? process.stdout, format),
   };
 }
 
-class LineWriter<T> implements SinkWriter<T, never, undefined> {
+class LineWriter<T> implements SinkWriter<T> {
   constructor(
     private readonly stream: Writable,
     private readonly format: (record: T) => string,
@@ -37,10 +38,9 @@ class LineWriter<T> implements SinkWriter<T, never, undefined> {
     if (!this.stream.write(`${this.format(record)}\n`)) return this.drained();
   }
 
-  async prepareCommit(): Promise<never[]> {
+  async flush(): Promise<void> {
     if (this.stream.writableNeedDrain) await this.drained();
     await new Promise<void>((resolve, reject) => this.stream.write('', (error) => (error ? reject(error) : resolve())));
-    return [];
   }
 
   close(): void {}

@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { basePathBuckets, MissingPartFileError, rollingFileSink, webhdfsBackend } from 'onceflow';
-import type { PendingPartFile, RollingFileBackend, RollingFileWriterState, SinkWriter } from 'onceflow';
+import type { CommittingSinkWriter, PendingPartFile, RollingFileBackend, RollingFileWriterState } from 'onceflow';
+import { commitWith } from 'onceflow/testing';
 import { runWithKills } from '../../kill-restart.js';
 import { withTempDir } from '../../temp-dir.js';
 import { requireServer, uniqueName } from '../env.js';
@@ -24,7 +25,7 @@ async function contents(b: RollingFileBackend, directory: string): Promise<Recor
   return files;
 }
 
-type Writer = SinkWriter<string, PendingPartFile, RollingFileWriterState>;
+type Writer = CommittingSinkWriter<string, PendingPartFile, RollingFileWriterState>;
 
 test('webhdfs backend: create, append at persist, size, rename, truncate and append again, list, delete', async () => {
   const dir = unique('backend');
@@ -59,7 +60,7 @@ test('rolling sink on HDFS: restore truncates the in-progress part to its valid 
   for (const r of ['a1', 'a2']) await first.writer.write(r);
   const one = await first.writer.prepareCommit(1, false);
   const state = first.writer.snapshotState?.(1) as RollingFileWriterState;
-  await first.committer.commit(one, 1);
+  await commitWith(first.committer, one, 1);
   for (const r of ['a3', 'a4']) await first.writer.write(r);
   await first.writer.prepareCommit(2, true);
   await first.writer.close();
@@ -69,11 +70,11 @@ test('rolling sink on HDFS: restore truncates the in-progress part to its valid 
   assert.equal(await contents(backend, dir), { '.part-hdfs-0.inprogress': 'a1\na2\n' }, 'cut back to checkpoint 1');
   await second.writer.write('b1');
   const last = await second.writer.prepareCommit(2, true);
-  await second.committer.commit(last, 2);
-  await second.committer.commit(last, 2);
+  await commitWith(second.committer, last, 2);
+  await commitWith(second.committer, last, 2);
   assert.equal(await contents(backend, dir), { 'part-hdfs-0': 'a1\na2\nb1\n' });
   await backend.delete(`${dir}/part-hdfs-0`);
-  const missing = await second.committer.commit(last, 2).catch((e: unknown) => e);
+  const missing = await commitWith(second.committer, last, 2).catch((e: unknown) => (e as Error).cause);
   assert.instance(missing, MissingPartFileError);
 });
 

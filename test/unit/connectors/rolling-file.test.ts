@@ -4,6 +4,7 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   basePathBuckets,
+  CommitFailedError,
   ConfigurationError,
   dateTimeBuckets,
   defaultRollingPolicy,
@@ -11,10 +12,11 @@ import {
   MissingPartFileError,
   rollingFileSink,
 } from 'onceflow';
-import type { PendingPartFile, RollingFileSinkOptions, RollingFileWriterState, SinkWriter } from 'onceflow';
+import type { CommittingSinkWriter, PendingPartFile, RollingFileSinkOptions, RollingFileWriterState } from 'onceflow';
+import { commitWith } from 'onceflow/testing';
 import { withTempDir } from '../../temp-dir.js';
 
-type Writer = SinkWriter<string, PendingPartFile, RollingFileWriterState>;
+type Writer = CommittingSinkWriter<string, PendingPartFile, RollingFileWriterState>;
 
 function open(options: RollingFileSinkOptions<string>, restoredCheckpointId = 0, restoredState?: RollingFileWriterState) {
   const sink = rollingFileSink<string>(options);
@@ -29,7 +31,7 @@ async function writeAll(writer: Writer, records: string[]): Promise<void> {
 }
 
 async function checkpoint(writer: Writer, id: number, final = false): Promise<{ committables: PendingPartFile[]; state: RollingFileWriterState }> {
-  const committables = await writer.prepareCommit(id, final);
+  const committables = [...(await writer.prepareCommit(id, final))];
   return { committables, state: writer.snapshotState?.(id) as RollingFileWriterState };
 }
 
@@ -54,9 +56,9 @@ test('rolling sink: parts are hidden in progress, hidden pending at the barrier,
     assert.equal(await tree(dir), { '.part-job-0.inprogress': 'a\nb\n' }, 'fsynced at the barrier');
     const last = await checkpoint(writer, 2, true);
     assert.equal(await tree(dir), { '.part-job-0.pending': 'a\nb\n' });
-    await committer.commit(last.committables, 2);
+    await commitWith(committer, last.committables, 2);
     assert.equal(await tree(dir), { 'part-job-0': 'a\nb\n' });
-    await committer.commit(last.committables, 2);
+    await commitWith(committer, last.committables, 2);
     assert.equal(await tree(dir), { 'part-job-0': 'a\nb\n' }, 'committing again is harmless');
     await writer.close();
   });
@@ -69,7 +71,7 @@ test('rolling sink: restore truncates the in-progress part to its valid length, 
     const writer = await first.writer;
     await writeAll(writer, ['a1', 'a2']);
     const one = await checkpoint(writer, 1);
-    await first.committer.commit(one.committables, 1);
+    await commitWith(first.committer, one.committables, 1);
     // After checkpoint 1: more into part a/0, which checkpoint 2 (never completed) rolls and makes pending...
     await writeAll(writer, ['a3', 'b1']);
     const two = await checkpoint(writer, 2, true);
@@ -84,7 +86,7 @@ test('rolling sink: restore truncates the in-progress part to its valid length, 
     assert.equal(await tree(dir), { 'a/.part-job-0.inprogress': 'a1\na2\n' }, 'back to checkpoint 1');
     await writeAll(restored, ['a3', 'b1']);
     const again = await checkpoint(restored, 2, true);
-    await second.committer.commit(again.committables, 2);
+    await commitWith(second.committer, again.committables, 2);
     assert.equal(await tree(dir), { 'a/part-job-0': 'a1\na2\na3\n', 'b/part-job-1': 'b1\n' });
     await restored.close();
   });
@@ -97,7 +99,7 @@ test('rolling sink: a fresh start never reuses the name of a finished part', asy
     const { writer: opening, committer } = open({ directory: dir, bucketAssigner: basePathBuckets() });
     const writer = await opening;
     await writeAll(writer, ['new']);
-    await committer.commit((await checkpoint(writer, 1, true)).committables, 1);
+    await commitWith(committer, (await checkpoint(writer, 1, true)).committables, 1);
     assert.equal(await tree(dir), { 'part-job-7': 'old\n', 'part-job-8': 'new\n' });
   });
 });
@@ -112,9 +114,11 @@ test('rolling sink: commit of a part that is neither pending nor finished, or re
     const { committables } = await checkpoint(writer, 2, true);
     await writer.close();
     await rm(join(dir, '.part-job-0.pending'));
-    const error = await committer.commit(committables, 2).catch((e: unknown) => e);
+    const failed = await commitWith(committer, committables, 2).catch((e: unknown) => e);
+    assert.instance(failed, CommitFailedError, 'a known reason fails the commit for good');
+    assert.is((failed as CommitFailedError).retriable, false);
+    const error = (failed as CommitFailedError).cause;
     assert.instance(error, MissingPartFileError);
-    assert.is((error as MissingPartFileError).retriable, false);
     assert.match(String(error), /part-job-0.*records are lost/);
     const restore = await open(options, 1, state).writer.catch((e: unknown) => e);
     assert.instance(restore, MissingPartFileError);
@@ -135,7 +139,7 @@ test('rolling sink: rolls on size while writing, and on age and inactivity at ch
     // 5 + 5 bytes reached maxPartSize: part 0 was closed and part 1 holds 'ab'.
     let done = await checkpoint(writer, 1);
     assert.equal(done.committables.map((c) => c.finished.slice(dir.length + 1)), ['part-job-0']);
-    await committer.commit(done.committables, 1);
+    await commitWith(committer, done.committables, 1);
     now += 200;
     await writeAll(writer, ['cd']);
     now += 200;
@@ -144,7 +148,7 @@ test('rolling sink: rolls on size while writing, and on age and inactivity at ch
     now += 301;
     done = await checkpoint(writer, 3);
     assert.equal(done.committables.map((c) => c.finished.slice(dir.length + 1)), ['part-job-1'], 'inactive for 301 ms');
-    await committer.commit(done.committables, 3);
+    await commitWith(committer, done.committables, 3);
     await writeAll(writer, ['e']);
     for (let i = 0; i < 5; i++) {
       now += 250;
@@ -153,7 +157,7 @@ test('rolling sink: rolls on size while writing, and on age and inactivity at ch
     // Opened 1250 ms ago: the write after 1000 ms rolled it.
     done = await checkpoint(writer, 4);
     assert.equal(done.committables.map((c) => c.finished.slice(dir.length + 1)), ['part-job-2']);
-    await committer.commit(done.committables, 4);
+    await commitWith(committer, done.committables, 4);
     assert.equal(await tree(dir), { 'part-job-0': '1234\n5678\n', 'part-job-1': 'ab\ncd\n', 'part-job-2': 'e\nf\nf\nf\nf\n', '.part-job-3.inprogress': 'f\n' });
     await writer.close();
   });

@@ -46,11 +46,11 @@ test('socket source: reads lines split anywhere across TCP writes, multi-byte UT
     }
     socket.end();
   });
-  const { records, completed, positions } = await drain(socketSource({ host: '127.0.0.1', port, endOnClose: true }));
+  const { records, completed, checkpoints } = await drain(socketSource({ host: '127.0.0.1', port, endOnClose: true }));
   await closeServer(server);
   assert.ok(completed);
   assert.equal(records, ['héllo', 'wörld 🎉', '', 'last without newline']);
-  assert.equal(positions.at(-1), { linesReceived: 4 });
+  assert.equal(checkpoints.at(-1)?.splits[0]?.position, { linesReceived: 4 });
 });
 
 test('socket source: reconnects with backoff after the server drops it; what is sent while disconnected is lost', async () => {

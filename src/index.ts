@@ -54,7 +54,7 @@ export type { RxClaim } from './operators/rx.js';
 export { CheckpointBarrier } from './contracts/barrier.js';
 export { StateRegistry } from './snapshot/state.js';
 export type { OperatorSnapshot } from './snapshot/state.js';
-export type { ValueState, OperatorState } from './contracts/state.js';
+export type { ValueState, OperatorState, KeyedListState, KeyedMapState } from './contracts/state.js';
 export type { CheckpointEvent } from './runtime/coordinator.js';
 export type { Checkpoint, SinkSnapshot, SnapshotStore, SnapshotCodec, LatestCheckpoint } from './snapshot/store.js';
 export { memoryStore } from './snapshot/memory-store.js';

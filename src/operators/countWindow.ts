@@ -4,11 +4,6 @@ import { operate } from '../contracts/operate.js';
 import { ConfigurationError } from '../errors.js';
 import type { Key, Keyed } from './keyBy.js';
 
-interface Pane<V> {
-  readonly values: readonly V[];
-  readonly sinceFired: number;
-}
-
 /**
  * Keyed count window: emits a key's last `size` values every `slide` records
  * of that key (tumbling when `slide` equals `size`, the default). A window
@@ -19,18 +14,26 @@ export function countWindow<K extends Key, V>(size: number, slide: number = size
   if (!Number.isInteger(size) || size < 1) throw new ConfigurationError(`countWindow size must be a whole number >= 1, got ${size}`);
   if (!Number.isInteger(slide) || slide < 1 || slide > size) throw new ConfigurationError(`countWindow slide must be a whole number from 1 to size (${size}), got ${slide}`);
   return defineOperator({ name: 'countWindow', guarantee: 'exactly-once', replay: 'deterministic' }, (input, context) => {
-    const panes = context.state.keyed<K, Pane<V>>('panes');
+    const values = context.state.list<K, V>('values');
+    const sinceFired = context.state.keyed<K, number>('sinceFired');
     return operate<Keyed<K, V>, Keyed<K, readonly V[]>>(input, {
       record: ({ key, value }, out) => {
-        const pane = panes.get(key);
-        const values = [...(pane?.values ?? []), value].slice(-size);
-        const sinceFired = (pane?.sinceFired ?? 0) + 1;
-        if (values.length === size && sinceFired >= slide) {
-          // Tumbling windows start empty again; sliding ones keep their tail.
-          panes.set(key, { values: slide === size ? [] : values, sinceFired: 0 });
-          out.next({ key, value: values });
+        values.append(key, value);
+        let held = values.get(key);
+        // A sliding window keeps at most twice its size before dropping the oldest, so trimming costs O(1) a record on average.
+        if (held.length >= 2 * size) values.set(key, (held = held.slice(-size)));
+        const count = (sinceFired.get(key) ?? 0) + 1;
+        if (held.length < size || count < slide) {
+          sinceFired.set(key, count);
+          return;
+        }
+        sinceFired.set(key, 0);
+        if (slide === size) {
+          // Tumbling: the list leaves the state whole, so it can be emitted as it is.
+          values.delete(key);
+          out.next({ key, value: held });
         } else {
-          panes.set(key, { values, sinceFired });
+          out.next({ key, value: held.slice(-size) });
         }
       },
     });

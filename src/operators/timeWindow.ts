@@ -24,10 +24,9 @@ export interface TimeWindowOptions {
   readonly slide?: number;
 }
 
-interface OpenWindow<K, V> {
+interface OpenWindow<K> {
   readonly key: K;
   readonly start: number;
-  readonly values: readonly V[];
 }
 
 /**
@@ -43,7 +42,8 @@ export function timeWindow<K extends Key, V>(options: TimeWindowOptions): Operat
   if (!(slide > 0) || slide > size) throw new ConfigurationError(`timeWindow slide must be from 1 to size (${size}) ms, got ${slide}`);
   return defineOperator({ name: 'timeWindow', guarantee: 'exactly-once', replay: 'nondeterministic' }, (input, context) => {
     // Keyed by `${start}:${key}` so windows of one key stay apart.
-    const windows = context.state.keyed<string, OpenWindow<K, V>>('windows');
+    const windows = context.state.keyed<string, OpenWindow<K>>('windows');
+    const values = context.state.list<string, V>('values');
     return operate<Keyed<K, V>, Keyed<K, TimeWindow<V>>>(input, (out) => {
       let timer: Subscription | undefined;
       let timerAt = Number.POSITIVE_INFINITY;
@@ -51,8 +51,10 @@ export function timeWindow<K extends Key, V>(options: TimeWindowOptions): Operat
       function fire(upTo: number): void {
         const due = [...windows.entries()].filter(([, w]) => w.start + size <= upTo).sort(([, a], [, b]) => a.start - b.start);
         for (const [id, w] of due) {
+          const held = values.get(id);
           windows.delete(id);
-          out.next({ key: w.key, value: { start: w.start, end: w.start + size, values: w.values } });
+          values.delete(id);
+          out.next({ key: w.key, value: { start: w.start, end: w.start + size, values: held } });
         }
       }
 
@@ -87,8 +89,8 @@ export function timeWindow<K extends Key, V>(options: TimeWindowOptions): Operat
           // Every window [start, start + size) containing now, for starts on the slide grid.
           for (let start = Math.floor(now / slide) * slide; start > now - size; start -= slide) {
             const id = `${start}:${String(key)}`;
-            const w = windows.get(id);
-            windows.set(id, { key, start, values: [...(w?.values ?? []), value] });
+            if (!windows.has(id)) windows.set(id, { key, start });
+            values.append(id, value);
             armFor(start + size);
           }
         },

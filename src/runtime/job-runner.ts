@@ -4,7 +4,7 @@ import type { CheckpointEvent } from './coordinator.js';
 import { fileStore } from '../snapshot/file-store.js';
 import { memoryStore } from '../snapshot/memory-store.js';
 import type { SnapshotStore } from '../snapshot/store.js';
-import { JobFailedError, messageOf, OnceflowError } from '../errors.js';
+import { isRetriable, JobFailedError, messageOf } from '../errors.js';
 import { Execution } from './execution.js';
 import type { ExecutionOutcome, JobPlan } from './execution.js';
 
@@ -64,7 +64,7 @@ export function startJob(job: JobPlan): JobHandle {
       } catch (error) {
         if (stopping()) return { outcome: 'stopped', attempts: attempt };
         failures++;
-        const delay = error instanceof OnceflowError && !error.retriable ? undefined : settings.restart?.nextDelay(failures);
+        const delay = isRetriable(error) ? settings.restart?.nextDelay(failures) : undefined;
         const reason = messageOf(error);
         if (delay === undefined) {
           throw new JobFailedError(`job '${settings.id}' failed after ${attempt} attempt(s): ${reason}`, attempt, { cause: error });

@@ -1,12 +1,106 @@
-import type { OperatorState, ValueState } from '../contracts/state.js';
+import type { KeyedListState, KeyedMapState, OperatorState, ValueState } from '../contracts/state.js';
 import { ConfigurationError } from '../errors.js';
-
 
 /** What one operator's state looks like inside a checkpoint. */
 export type OperatorSnapshot = Record<string, unknown>;
 
+interface Shared<T> {
+  /** The data; shared with every snapshot taken since `epoch`, so it is copied before a change. */
+  data: T;
+  epoch: number;
+}
+
+/** Keyed lists whose arrays are copied only on the first change after a snapshot. */
+class ListState<K, V> implements KeyedListState<K, V> {
+  readonly lists = new Map<K, Shared<V[]>>();
+
+  constructor(
+    private readonly epoch: () => number,
+    restored: unknown,
+  ) {
+    // Epoch -1: a restored list belongs to the decoded checkpoint, so its first change copies it.
+    if (Array.isArray(restored)) for (const [key, values] of restored as [K, V[]][]) this.lists.set(key, { data: values, epoch: -1 });
+  }
+
+  get size(): number {
+    return this.lists.size;
+  }
+
+  get(key: K): readonly V[] {
+    return this.lists.get(key)?.data ?? [];
+  }
+
+  append(key: K, value: V): void {
+    const list = this.lists.get(key);
+    const epoch = this.epoch();
+    if (!list) this.lists.set(key, { data: [value], epoch });
+    else if (list.epoch === epoch) list.data.push(value);
+    else this.lists.set(key, { data: [...list.data, value], epoch });
+  }
+
+  set(key: K, values: readonly V[]): void {
+    this.lists.set(key, { data: [...values], epoch: this.epoch() });
+  }
+
+  delete(key: K): void {
+    this.lists.delete(key);
+  }
+
+  keys(): IterableIterator<K> {
+    return this.lists.keys();
+  }
+
+  snapshot(): [K, V[]][] {
+    return Array.from(this.lists, ([key, list]) => [key, list.data]);
+  }
+}
+
+/** Keyed maps, copied into arrays at each snapshot. */
+class MapState<K, UK, UV> implements KeyedMapState<K, UK, UV> {
+  private readonly maps = new Map<K, Map<UK, UV>>();
+
+  constructor(restored: unknown) {
+    if (Array.isArray(restored)) for (const [key, entries] of restored as [K, [UK, UV][]][]) this.maps.set(key, new Map(entries));
+  }
+
+  get(key: K, userKey: UK): UV | undefined {
+    return this.maps.get(key)?.get(userKey);
+  }
+
+  set(key: K, userKey: UK, value: UV): void {
+    let map = this.maps.get(key);
+    if (!map) this.maps.set(key, (map = new Map()));
+    map.set(userKey, value);
+  }
+
+  delete(key: K, userKey: UK): void {
+    const map = this.maps.get(key);
+    if (!map) return;
+    map.delete(userKey);
+    if (map.size === 0) this.maps.delete(key);
+  }
+
+  entries(key: K): IterableIterator<[UK, UV]> {
+    return (this.maps.get(key) ?? new Map<UK, UV>()).entries();
+  }
+
+  clear(key: K): void {
+    this.maps.delete(key);
+  }
+
+  keys(): IterableIterator<K> {
+    return this.maps.keys();
+  }
+
+  snapshot(): [K, [UK, UV][]][] {
+    return Array.from(this.maps, ([key, map]) => [key, Array.from(map)]);
+  }
+}
+
 type Entry =
   | { readonly type: 'keyed'; readonly map: Map<unknown, unknown> }
+  | { readonly type: 'list'; readonly state: ListState<unknown, unknown> }
+  | { readonly type: 'map'; readonly state: MapState<unknown, unknown, unknown> }
   | { readonly type: 'value'; readonly cell: ValueState<unknown> };
 
 /**
@@ -14,14 +108,16 @@ type Entry =
  *
  * Snapshots copy the containers (the map, the cell), not the values in them:
  * treat stored values as immutable and replace them on update, so taking a
- * snapshot of 100k keys stays a cheap copy rather than a deep clone.
+ * snapshot of 100k keys stays a cheap copy rather than a deep clone. Keyed
+ * lists are shared with the snapshot and copied on their next change.
  */
 export class StateRegistry implements OperatorState {
   private readonly entries = new Map<string, Entry>();
+  // Bumped by each snapshot: a list last copied in an older epoch is shared with a snapshot.
+  private epoch = 0;
 
   constructor(private readonly restored: OperatorSnapshot | undefined) {}
 
-  /** Per-key state, as a Map restored from the last checkpoint. */
   keyed<K, V>(name: string): Map<K, V> {
     this.claim(name);
     const saved = this.restored?.[name];
@@ -30,7 +126,20 @@ export class StateRegistry implements OperatorState {
     return map;
   }
 
-  /** One value, restored from the last checkpoint or else `initial`. */
+  list<K, V>(name: string): KeyedListState<K, V> {
+    this.claim(name);
+    const state = new ListState<K, V>(() => this.epoch, this.restored?.[name]);
+    this.entries.set(name, { type: 'list', state: state as ListState<unknown, unknown> });
+    return state;
+  }
+
+  map<K, UK, UV>(name: string): KeyedMapState<K, UK, UV> {
+    this.claim(name);
+    const state = new MapState<K, UK, UV>(this.restored?.[name]);
+    this.entries.set(name, { type: 'map', state: state as MapState<unknown, unknown, unknown> });
+    return state;
+  }
+
   value<V>(name: string, initial: V): ValueState<V> {
     this.claim(name);
     const cell: ValueState<V> = { value: this.restored && name in this.restored ? (this.restored[name] as V) : initial };
@@ -47,8 +156,11 @@ export class StateRegistry implements OperatorState {
   snapshot(): OperatorSnapshot {
     const out: OperatorSnapshot = {};
     for (const [name, entry] of this.entries) {
-      out[name] = entry.type === 'keyed' ? Array.from(entry.map) : entry.cell.value;
+      if (entry.type === 'keyed') out[name] = Array.from(entry.map);
+      else if (entry.type === 'value') out[name] = entry.cell.value;
+      else out[name] = entry.state.snapshot();
     }
+    this.epoch++;
     return out;
   }
 

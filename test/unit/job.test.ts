@@ -1,12 +1,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readdir, stat, truncate } from 'node:fs/promises';
+import { readdir, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import {
   collectionSource,
   ConfigurationError,
   exponentialBackoffRestart,
+  fileSource,
   fileStore,
   fixedDelayRestart,
   JobFailedError,
@@ -15,6 +16,9 @@ import {
   noRestart,
   pipeline,
   staticSplitEnumerator,
+  uid,
+  count,
+  keyBy,
   stdoutSink,
   union,
 } from 'onceflow';
@@ -326,6 +330,32 @@ test('bad pipeline options are rejected with a clear error', () => {
   assert.throws(() => pipeline({ id: 'x', restart: fixedDelayRestart({ attempts: 1, delay: 1 }) }), /no checkpoints/);
   assert.throws(() => pipeline({ id: 'x', flowControl: { highWaterMark: 10, lowWaterMark: 10 } }), /lowWaterMark/);
   assert.throws(() => fixedDelayRestart({ attempts: -1, delay: 1 }), /attempts/);
+});
+
+
+test('uid(): adding an operator before a stateful one keeps its state; without a uid the state is left behind', async () => {
+  await withTempDir('uid', async (dir) => {
+    await writeFile(join(dir, 'more.txt'), 'a\n');
+    for (const stable of [true, false]) {
+      const store = memoryStore();
+      const id = `uid-${stable}`;
+      const counter = () => (stable ? uid('counts', count<string, string>()) : count<string, string>());
+      const sink = memorySink<string>();
+      await pipeline({ id, guarantee: 'exactly-once', checkpoints: { interval: 1000, store } })
+        .from(collectionSource(['a', 'a', 'b']))
+        .pipe(keyBy((w: string) => w), counter(), map(({ key, value }) => `${key}=${value}`))
+        .to(sink)
+        .run();
+      // The changed job reads another source (with its own position) and has one more operator in front of the count.
+      await pipeline({ id, guarantee: 'exactly-once', checkpoints: { interval: 1000, store }, logger: quiet })
+        .from(fileSource({ path: join(dir, 'more.txt') }))
+        .pipe(map((w: string) => w.trim()), keyBy((w: string) => w), counter(), map(({ key, value }) => `${key}=${value}`))
+        .to(sink)
+        .run();
+      assert.equal(sink.committed, ['a=1', 'a=2', 'b=1', stable ? 'a=3' : 'a=1'], stable ? 'state kept under its uid' : 'state orphaned without a uid');
+    }
+  });
+  assert.throws(() => uid('bad id', count()), (e: unknown) => e instanceof ConfigurationError && /uid must be/.test(String(e)));
 });
 
 test.run();

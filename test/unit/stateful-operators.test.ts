@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { count, countWindow, dedupe, reduce, timeWindow } from 'onceflow';
+import { count, countWindow, dedupe, reduce, StateRegistry, timeWindow } from 'onceflow';
 import type { Keyed } from 'onceflow';
 import { applyOperator, marbles } from 'onceflow/testing';
 
@@ -40,9 +40,9 @@ test('countWindow fires tumbling windows per key and checkpoints partial ones', 
     snapshots = run.snapshots;
   });
   // After [1, 2] fired the pane is empty again; 3 arrived after the barrier.
-  assert.equal(snapshots.get(1), { panes: [['x', { values: [], sinceFired: 0 }]] });
+  assert.equal(snapshots.get(1), { values: [], sinceFired: [['x', 0]] });
   marbles(({ cold, expectFlow }) => {
-    const restored = applyOperator(countWindow<string, number>(2), cold('-c-|', { c: k('x', 4) }), { panes: [['x', { values: [3], sinceFired: 1 }]] });
+    const restored = applyOperator(countWindow<string, number>(2), cold('-c-|', { c: k('x', 4) }), { values: [['x', [3]]], sinceFired: [['x', 1]] });
     expectFlow(restored.output).toBe('-w-|', { w: k('x', [3, 4]) });
   });
 });
@@ -69,7 +69,8 @@ test('timeWindow emits open windows before a final barrier and restores open win
   });
   marbles(({ cold, expectFlow }) => {
     const restored = applyOperator(timeWindow<string, string>({ size: 4 }), cold('------|'), {
-      windows: [['0:x', { key: 'x', start: 0, values: ['old'] }]],
+      windows: [['0:x', { key: 'x', start: 0 }]],
+      values: [['0:x', ['old']]],
     });
     expectFlow(restored.output).toBe('----w-|', { w: k('x', { start: 0, end: 4, values: ['old'] }) });
   });
@@ -102,6 +103,38 @@ test('window and dedupe options are validated', () => {
   assert.throws(() => countWindow(2, 3), /slide/);
   assert.throws(() => timeWindow({ size: 0 }), /size/);
   assert.throws(() => dedupe({ ttl: -1 }), /ttl/);
+});
+
+test('keyed list state: a snapshot keeps the lists as they were at its barrier, and later appends copy a list once', () => {
+  const registry = new StateRegistry(undefined);
+  const lists = registry.list<string, number>('l');
+  lists.append('a', 1);
+  lists.append('a', 2);
+  const first = registry.snapshot();
+  lists.append('a', 3);
+  lists.append('b', 9);
+  const heldBefore = lists.get('a');
+  lists.append('a', 4);
+  assert.is(lists.get('a'), heldBefore, 'within one checkpoint interval a list grows in place');
+  assert.equal(first, { l: [['a', [1, 2]]] }, 'the earlier snapshot did not change');
+  assert.equal(registry.snapshot(), { l: [['a', [1, 2, 3, 4]], ['b', [9]]] });
+  const restored = new StateRegistry({ l: [['a', [1, 2]]] }).list<string, number>('l');
+  restored.append('a', 3);
+  assert.equal(restored.get('a'), [1, 2, 3]);
+});
+
+test('keyed map state: entries per key survive a snapshot and restore', () => {
+  const registry = new StateRegistry(undefined);
+  const maps = registry.map<string, string, number>('m');
+  maps.set('k', 'x', 1);
+  maps.set('k', 'y', 2);
+  maps.set('j', 'z', 3);
+  maps.delete('j', 'z');
+  const snapshot = registry.snapshot();
+  assert.equal(snapshot, { m: [['k', [['x', 1], ['y', 2]]]] });
+  const restored = new StateRegistry(snapshot).map<string, string, number>('m');
+  assert.is(restored.get('k', 'y'), 2);
+  assert.equal([...restored.keys()], ['k']);
 });
 
 test.run();

@@ -105,3 +105,7 @@ export { SocketConnectError } from './connectors/socket/errors.js';
 
 // Errors
 export { OnceflowError, ConfigurationError, CheckpointFailedError, CommitFailedError, CorruptCheckpointError, JobFailedError, isRetriable } from './errors.js';
+
+// Shared connector pieces, for writing connectors
+export { BatchingSinkWriter, BatchWriteError } from './connectors/shared/batching-writer.js';
+export type { BatchingWriterOptions, RejectedEntry } from './connectors/shared/batching-writer.js';

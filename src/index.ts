@@ -47,8 +47,6 @@ export { memoryStore } from './snapshot/memory-store.js';
 export type { MemoryStoreOptions } from './snapshot/memory-store.js';
 export { fileStore } from './snapshot/file-store.js';
 export type { FileStoreOptions } from './snapshot/file-store.js';
-export { redisStore } from './snapshot/redis-store.js';
-export type { RedisStoreOptions } from './snapshot/redis-store.js';
 export { jsonCodec, structuredCloneCodec } from './snapshot/codec.js';
 export { noRestart, fixedDelayRestart, exponentialBackoffRestart } from './contracts/restart.js';
 export type { RestartStrategy } from './contracts/restart.js';

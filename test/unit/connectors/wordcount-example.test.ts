@@ -12,7 +12,7 @@ const tsx = import.meta.resolve('tsx');
 // Run the example in `cwd` (where it keeps .onceflow); with `interrupt`, send SIGINT once its first checkpoint is stored.
 function runExample(cwd: string, input: string, interrupt = false): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', tsx, example, input], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--conditions=onceflow-source', '--import', tsx, example, input], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

@@ -9,7 +9,10 @@ export { Stream } from './dsl/stream.js';
 export type { EndToEnd, SinkCheck } from './dsl/stream.js';
 export { union } from './dsl/union.js';
 export { Job } from './dsl/job.js';
-export type { PipelineOptions, CheckpointOptions, FlowControlOptions, Logger } from './runtime/settings.js';
+export type { PipelineOptions, CheckpointOptions, FlowControlOptions } from './runtime/settings.js';
+export type { Logger, LogMethod, LogFields } from './contracts/logger.js';
+export { stderrLogger } from './runtime/stderr-logger.js';
+export type { LogLevel } from './runtime/stderr-logger.js';
 
 // Stream elements and the contracts of operators, sources and sinks
 export { Marker, Watermark } from './contracts/element.js';

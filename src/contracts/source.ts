@@ -1,4 +1,5 @@
 import type { Guarantee, Replay } from './guarantee.js';
+import type { Logger } from './logger.js';
 
 /** Where a source reader sends what it reads. */
 export interface SourceOutput<T> {
@@ -18,6 +19,8 @@ export interface SourceReaderContext<P> {
   readonly taskId: string;
   /** The position saved in the checkpoint the job restarts from, if any. */
   readonly restoredPosition: P | undefined;
+  /** The job's logger, for what an operator should see (reconnects); absent when a test creates the reader. */
+  readonly logger?: Logger;
 }
 
 /**

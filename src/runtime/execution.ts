@@ -70,7 +70,7 @@ export class Execution implements Wiring {
 
   source<T>(source: Source<T, Guarantee, Replay>): Flow<T> {
     const id = `${this.sources.length}-${source.name}`;
-    const task = new SourceTask<T>(id, source, this.job.settings.id, this.restored?.sources[id], () => this.finishIfExhausted());
+    const task = new SourceTask<T>(id, source, this.job.settings.id, this.restored?.sources[id], () => this.finishIfExhausted(), this.job.settings.logger);
     this.sources.push(task as SourceTask<unknown>);
     if (this.draining) task.drain();
     return task.flow;
@@ -106,6 +106,7 @@ export class Execution implements Wiring {
         taskId: sinkId,
         restoredCheckpointId: restoredId,
         restoredState: restoredSink?.writerState,
+        logger: settings.logger,
       });
       const checkpoints = settings.checkpoints;
       this.coordinator = new CheckpointCoordinator({

@@ -3,6 +3,7 @@ import type { Subscriber } from 'rxjs';
 import type { Flow, Marker } from '../contracts/element.js';
 import type { Guarantee, Replay } from '../contracts/guarantee.js';
 import type { Source, SourceOutput, SourceReader } from '../contracts/source.js';
+import type { Logger } from '../contracts/logger.js';
 import type { CheckpointBarrier } from '../contracts/barrier.js';
 import type { BarrierInjector } from './coordinator.js';
 
@@ -29,8 +30,9 @@ export class SourceTask<T> implements BarrierInjector {
     jobId: string,
     restoredPosition: unknown,
     private readonly onExhausted: () => void,
+    logger?: Logger,
   ) {
-    this.reader = source.createReader({ jobId, taskId: id, restoredPosition });
+    this.reader = source.createReader({ jobId, taskId: id, restoredPosition, logger });
     this.flow = new Observable<T | Marker>((subscriber) => {
       this.subscriber = subscriber;
       const output: SourceOutput<T> = {

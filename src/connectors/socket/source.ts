@@ -53,8 +53,15 @@ export function socketSource<T>(options: SocketSourceOptions<T>): Source<T, 'at-
     name: 'socket',
     guarantee: 'at-most-once',
     replay: 'deterministic',
-    createReader: ({ restoredPosition: restored }) =>
-      new SocketReader(options, address, decoder, chunkSize, new Backoff(reconnect), (restored as SocketPosition | undefined)?.linesReceived ?? 0),
+    createReader: ({ jobId, taskId, restoredPosition: restored, logger }) =>
+      new SocketReader(
+        options,
+        address,
+        decoder,
+        chunkSize,
+        new Backoff(reconnect, logger, { jobId, taskId, peer: address }),
+        (restored as SocketPosition | undefined)?.linesReceived ?? 0,
+      ),
   };
 }
 
@@ -134,7 +141,7 @@ class SocketReader<T> implements SourceReader<T, SocketPosition> {
     // A line cut by the drop cannot be completed by the next connection.
     this.splitter = new LineSplitter();
     this.connectionOffset = 0;
-    const delay = this.backoff.next();
+    const delay = this.backoff.next(cause);
     if (delay === undefined) {
       this.output?.error(new SocketConnectError(this.address, this.backoff.failures - 1, cause));
       return;

@@ -5,9 +5,8 @@
  * (which is also the type-level suite in test/types: an unused `@ts-expect-error`
  * fails it), the unit suites, the package as npm ships it, then the integration suites
  * against real servers that the service harness brings up (and stops again, whatever
- * happens). Each uvu phase
- * runs in its own process so a crashed suite cannot hide the others' results, and the
- * totals are summed into one closing line that CI reads.
+ * happens). Each uvu phase runs in its own process so a crashed suite cannot hide the
+ * others' results, and the totals are summed into one closing line that CI reads.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';

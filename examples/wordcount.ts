@@ -7,13 +7,16 @@
 // writes every updated count as a `word<TAB>count` line into the rolling file
 // sink under .onceflow/output/wordcount, checkpointing every 50 ms into
 // .onceflow/checkpoints. Part files become visible only when the checkpoint
-// covering them completes. Interrupt it (Ctrl-C) and run it again: it resumes
-// from its last checkpoint, and the final counts come out the same as in a run
-// that was never interrupted.
+// covering them completes. Interrupt it (Ctrl-C or SIGTERM) and run it again:
+// the first signal drains the job (a final checkpoint where the source is, its
+// parts finished; a second signal stops it at once), the next run resumes from
+// there, and the final counts come out the same as in a run that was never
+// interrupted. ONCEFLOW_LOG=info (or debug) shows what the job does.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { basePathBuckets, count, fileSource, fileStore, filter, flatMap, keyBy, map, pipeline, rollingFileSink } from 'onceflow';
+import { basePathBuckets, count, fileSource, fileStore, filter, flatMap, keyBy, map, pipeline, rollingFileSink, stderrLogger } from 'onceflow';
+import type { LogLevel } from 'onceflow';
 
 const input = process.argv[2] ?? fileURLToPath(new URL('./data/', import.meta.url));
 const output = join('.onceflow', 'output', 'wordcount');
@@ -22,6 +25,8 @@ const job = pipeline({
   id: 'wordcount',
   guarantee: 'exactly-once',
   checkpoints: { interval: 50, store: fileStore({ directory: join('.onceflow', 'checkpoints') }) },
+  logger: stderrLogger((process.env['ONCEFLOW_LOG'] as LogLevel | undefined) ?? 'warn'),
+  // signals: true is the default: SIGTERM or Ctrl-C drains, a second one stops.
 })
   .from(fileSource({ path: input, glob: '**/*.txt' }))
   .pipe(
@@ -33,9 +38,7 @@ const job = pipeline({
   )
   .to(rollingFileSink<string>({ directory: output, bucketAssigner: basePathBuckets(), partSuffix: '.tsv' }));
 
-const handle = job.start();
-process.once('SIGINT', () => void handle.stop());
-const result = await handle.done;
+const result = await job.run();
 if (result.outcome !== 'finished') {
   console.error(`wordcount ${result.outcome}: run it again to resume from its last checkpoint`);
 } else {

@@ -3,10 +3,10 @@
  *
  * Phases run in order and stop at the first failure: the compiler over everything
  * (which is also the type-level suite in test/types: an unused `@ts-expect-error`
- * fails it), the unit suites, then the integration suites against real servers that
- * the service harness brings up (and stops again, whatever happens). Each uvu phase
- * runs in its own process so a crashed suite cannot hide the others' results, and the
- * totals are summed into one closing line that CI reads.
+ * fails it), the unit suites, the package as npm ships it, then the integration suites
+ * against real servers that the service harness brings up (and stops again, whatever
+ * happens). Each uvu phase runs in its own process so a crashed suite cannot hide the
+ * others' results, and the totals are summed into one closing line that CI reads.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -49,7 +49,7 @@ async function run(label: string, command: string, args: string[], env: NodeJS.P
 async function uvuPhase(label: string, dir: string, env?: NodeJS.ProcessEnv): Promise<void> {
   if (!existsSync(`${root}${dir}`)) return;
   let total = 0;
-  await run(label, process.execPath, ['--conditions=source', '--import', 'tsx', uvu, dir, '\\.test\\.ts$', '--color=false'], env, (out) => {
+  await run(label, process.execPath, ['--conditions=onceflow-source', '--import', 'tsx', uvu, dir, '\\.test\\.ts$', '--color=false'], env, (out) => {
     const count = (name: string): number => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(out)?.[1] ?? 0);
     total = count('Total');
     passed += count('Passed');
@@ -90,6 +90,7 @@ try {
   await run('typecheck (src, examples and the type-level suite in test/types)', process.execPath, [tsc, '-p', 'tsconfig.json']);
   await uvuPhase('unit tests', 'test/unit');
   await uvuPhase('fault-injection tests (thrown failures, SIGKILLed processes)', 'test/fault');
+  await uvuPhase('package (npm pack, installed into an empty project, a TypeScript consumer compiled and run)', 'test/package');
   await integrationPhase('test/integration');
 } catch (error) {
   console.error(`\n${messageOf(error)}`);

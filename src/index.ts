@@ -9,7 +9,10 @@ export { Stream } from './dsl/stream.js';
 export type { EndToEnd, SinkCheck } from './dsl/stream.js';
 export { union } from './dsl/union.js';
 export { Job } from './dsl/job.js';
-export type { PipelineOptions, CheckpointOptions, FlowControlOptions, Logger } from './runtime/settings.js';
+export type { PipelineOptions, CheckpointOptions, FlowControlOptions } from './runtime/settings.js';
+export type { Logger, LogMethod, LogFields } from './contracts/logger.js';
+export { stderrLogger } from './runtime/stderr-logger.js';
+export type { LogLevel } from './runtime/stderr-logger.js';
 
 // Stream elements and the contracts of operators, sources and sinks
 export { Marker, Watermark } from './contracts/element.js';
@@ -61,8 +64,6 @@ export { memoryStore } from './snapshot/memory-store.js';
 export type { MemoryStoreOptions } from './snapshot/memory-store.js';
 export { fileStore } from './snapshot/file-store.js';
 export type { FileStoreOptions } from './snapshot/file-store.js';
-export { redisStore } from './snapshot/redis-store.js';
-export type { RedisStoreOptions } from './snapshot/redis-store.js';
 export { jsonCodec, structuredCloneCodec } from './snapshot/codec.js';
 export { noRestart, fixedDelayRestart, exponentialBackoffRestart } from './contracts/restart.js';
 export type { RestartStrategy } from './contracts/restart.js';

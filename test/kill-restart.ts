@@ -45,7 +45,7 @@ export async function runWithKills(script: URL, args: string[], options: KillRes
 
 function runOnce(script: string, args: string[], killAfter: number, killDelay: number): Promise<{ killed: boolean; checkpoints: number; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--conditions=onceflow-source', '--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let checkpoints = 0;
     let killed = false;
     let stderr = '';

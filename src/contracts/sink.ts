@@ -1,4 +1,5 @@
 import type { Guarantee } from './guarantee.js';
+import type { Logger } from './logger.js';
 
 /** What a writer is told when it is created. */
 export interface SinkWriterContext<S> {
@@ -14,6 +15,8 @@ export interface SinkWriterContext<S> {
    * transactions, in-progress files). Always `undefined` for an at-least-once writer.
    */
   readonly restoredState: S | undefined;
+  /** The job's logger, for what an operator should see (reconnects); absent when a test creates the writer. */
+  readonly logger?: Logger;
 }
 
 /**

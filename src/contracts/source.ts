@@ -1,4 +1,5 @@
 import type { Guarantee, Replay } from './guarantee.js';
+import type { Logger } from './logger.js';
 
 /**
  * One part of a source's input that is read on its own and has its own
@@ -122,6 +123,8 @@ export interface SplitReaderInit {
   readonly jobId: string;
   /** This source's id within the job; its checkpoint state is stored under it. */
   readonly taskId: string;
+  /** The job's logger, for what an operator should see (reconnects); absent when a test creates the reader. */
+  readonly logger?: Logger;
 }
 
 /**

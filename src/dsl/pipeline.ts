@@ -1,5 +1,6 @@
 import type { Guarantee, GuaranteeViolation, Replay, Satisfies } from '../contracts/guarantee.js';
-import type { Logger, PipelineOptions, PipelineSettings } from '../runtime/settings.js';
+import type { PipelineOptions, PipelineSettings } from '../runtime/settings.js';
+import { stderrLogger } from '../runtime/stderr-logger.js';
 import type { Source } from '../contracts/source.js';
 import { Stream } from './stream.js';
 import { ConfigurationError } from '../errors.js';
@@ -39,21 +40,15 @@ export class Pipeline<Need extends Guarantee, Checked extends boolean> {
   }
 }
 
-const stderrLogger: Logger = {
-  info: () => {},
-  warn: (message) => console.error(`onceflow: ${message}`),
-  error: (message) => console.error(`onceflow: ${message}`),
-};
-
 /**
  * Start building a job.
  *
  * ```ts
  * const job = pipeline({ id: 'orders', guarantee: 'exactly-once', checkpoints: { interval: 1000 } })
- *   .from(kafkaSource(...))
- *   .pipe(map(parse), keyBy((o) => o.customer), count())
- *   .to(rollingFileSink(...));
- * await job.run();
+ *   .from(fileSource({ path: 'orders/', glob: '*.jsonl', decoder: jsonLines<Order>() }))
+ *   .pipe(keyBy((o) => o.customer), count(), map(({ key, value }) => `${key}\t${value}`))
+ *   .to(rollingFileSink({ directory: 'out/orders-per-customer' }));
+ * await job.run(); // drains on SIGTERM or Ctrl-C (`signals: false` to handle them yourself)
  * ```
  */
 export function pipeline<const O extends PipelineOptions>(options: O): Pipeline<NeededBy<O>, Checkpointed<O>> {
@@ -84,6 +79,7 @@ export function pipeline<const O extends PipelineOptions>(options: O): Pipeline<
     checkpoints,
     restart: options.restart,
     flowControl: { highWaterMark: high, lowWaterMark: low },
-    logger: options.logger ?? stderrLogger,
+    logger: options.logger ?? stderrLogger(),
+    signals: options.signals ?? true,
   });
 }

@@ -74,7 +74,7 @@ export class Execution implements Wiring {
 
   source<T>(source: Source<T, Guarantee, Replay>): Flow<T> {
     const id = `${this.sources.length}-${source.name}`;
-    const task = new SourceTask<T>(id, source, this.job.settings.id, this.restored?.sources[id], () => this.finishIfExhausted());
+    const task = new SourceTask<T>(id, source, this.job.settings.id, this.restored?.sources[id], () => this.finishIfExhausted(), this.job.settings.logger);
     this.sources.push(task as SourceTask<unknown>);
     if (this.draining) task.drain();
     return task.flow;
@@ -107,7 +107,7 @@ export class Execution implements Wiring {
     let writer: { close(): void | Promise<void> } | undefined;
     try {
       const flow = this.job.plan(this);
-      const context = { jobId: settings.id, taskId: sinkId, restoredCheckpointId: restoredId };
+      const context = { jobId: settings.id, taskId: sinkId, restoredCheckpointId: restoredId, logger: settings.logger };
       let taskWriter: SinkTaskWriter<unknown>;
       if (sink.kind === 'committing') {
         const committer = sink.createCommitter();

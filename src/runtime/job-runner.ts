@@ -7,6 +7,7 @@ import type { SnapshotStore } from '../snapshot/store.js';
 import { isRetriable, JobFailedError, messageOf } from '../errors.js';
 import { Execution } from './execution.js';
 import type { ExecutionOutcome, JobPlan } from './execution.js';
+import { handleSignals } from './signals.js';
 
 /** Something that happened to a running job, for monitoring. */
 export type JobEvent =
@@ -37,8 +38,18 @@ export interface JobHandle {
 /** Run a job, restarting it from its latest completed checkpoint as its restart strategy allows. */
 export function startJob(job: JobPlan): JobHandle {
   const { settings } = job;
+  const { logger } = settings;
+  const jobId = settings.id;
   const events = new Subject<JobEvent>();
   const store: SnapshotStore = settings.checkpoints ? (settings.checkpoints.store ?? fileStore()) : memoryStore();
+  const onEvent = (event: CheckpointEvent): void => {
+    if (event.type === 'checkpoint-completed') {
+      logger.debug({ jobId, checkpointId: event.checkpointId, durationMs: event.durationMs, bytes: event.bytes, final: event.final }, 'checkpoint completed');
+    } else {
+      logger.warn({ jobId, checkpointId: event.checkpointId, err: event.error }, 'checkpoint discarded');
+    }
+    events.next(event);
+  };
   let current: Execution | undefined;
   let ending: 'drain' | 'stop' | undefined;
   let wakeFromBackoff: (() => void) | undefined;
@@ -46,17 +57,25 @@ export function startJob(job: JobPlan): JobHandle {
   const stopping = (): boolean => ending === 'stop';
 
   async function run(): Promise<JobResult> {
+    logger.info(
+      { jobId, guarantee: settings.guarantee, checkpointInterval: settings.checkpoints?.interval, store: settings.checkpoints ? store.location : undefined },
+      'job starting',
+    );
     for (let attempt = 1, failures = 0; ; attempt++) {
       const restored = settings.checkpoints ? await latestCheckpoint() : undefined;
       if (restored) {
+        logger.info({ jobId, attempt, checkpointId: restored.checkpointId, store: store.location }, `restoring from checkpoint ${restored.checkpointId}`);
         events.next({ type: 'restored', checkpointId: restored.checkpointId });
         if (restored.final && attempt === 1) {
-          settings.logger.warn(
-            `job '${settings.id}' resumes from checkpoint ${restored.checkpointId}, taken when it last ended: its sources go on from where they stopped. Delete its checkpoints to start over.`,
+          logger.warn(
+            { jobId, checkpointId: restored.checkpointId, store: store.location },
+            `job '${jobId}' resumes from checkpoint ${restored.checkpointId}, taken when it last ended: its sources go on from where they stopped. Delete its checkpoints to start over.`,
           );
         }
+      } else if (settings.checkpoints) {
+        logger.info({ jobId, attempt, store: store.location }, 'no checkpoint to restore: starting from the beginning of the sources');
       }
-      current = new Execution(job, store, restored, (event) => events.next(event));
+      current = new Execution(job, store, restored, onEvent);
       if (stopping()) current.stop();
       if (ending === 'drain') current.drain();
       try {
@@ -67,9 +86,10 @@ export function startJob(job: JobPlan): JobHandle {
         const delay = isRetriable(error) ? settings.restart?.nextDelay(failures) : undefined;
         const reason = messageOf(error);
         if (delay === undefined) {
-          throw new JobFailedError(`job '${settings.id}' failed after ${attempt} attempt(s): ${reason}`, attempt, { cause: error });
+          logger.error({ jobId, attempt, err: error }, `job failed after ${attempt} attempt(s); no restart left`);
+          throw new JobFailedError(`job '${jobId}' failed after ${attempt} attempt(s): ${reason}`, attempt, { cause: error });
         }
-        settings.logger.warn(`job '${settings.id}' failed (${reason}); restarting from its latest checkpoint in ${delay} ms`);
+        logger.warn({ jobId, attempt: attempt + 1, delayMs: delay, err: error }, `job '${jobId}' failed; restarting from its latest checkpoint in ${delay} ms`);
         events.next({ type: 'restarting', attempt: attempt + 1, delayMs: delay, error });
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, delay);
@@ -85,26 +105,34 @@ export function startJob(job: JobPlan): JobHandle {
 
   async function latestCheckpoint() {
     const { checkpoint, corrupt } = await store.latest(settings.id);
-    for (const error of corrupt) settings.logger.warn(`${error.message}; falling back to the checkpoint before it`);
+    for (const error of corrupt) logger.warn({ jobId, location: error.location, err: error }, 'corrupt checkpoint: falling back to the checkpoint before it');
     return checkpoint;
   }
 
-  const done = run().finally(() => events.complete());
+  const drain = (): Promise<JobResult> => {
+    if (ending === undefined) logger.info({ jobId }, 'draining: a final checkpoint where the sources are, then the job ends');
+    ending ??= 'drain';
+    current?.drain();
+    return done;
+  };
+  const stop = (): Promise<JobResult> => {
+    if (ending !== 'stop') logger.info({ jobId }, 'stopping without a final checkpoint');
+    ending = 'stop';
+    current?.stop();
+    wakeFromBackoff?.();
+    return done;
+  };
+  const unhandleSignals = settings.signals ? handleSignals({ jobId, logger, drain: () => void drain(), stop: () => void stop() }) : () => {};
+  const done = run()
+    .then((result) => {
+      logger.info({ jobId, outcome: result.outcome, attempts: result.attempts }, `job ended: ${result.outcome}`);
+      return result;
+    })
+    .finally(() => {
+      unhandleSignals();
+      events.complete();
+    });
   // A caller that only uses events must not see an unhandled rejection; `done` still rejects for those who await it.
   done.catch(() => {});
-  return {
-    events: events.asObservable(),
-    done,
-    drain() {
-      ending ??= 'drain';
-      current?.drain();
-      return done;
-    },
-    stop() {
-      ending = 'stop';
-      current?.stop();
-      wakeFromBackoff?.();
-      return done;
-    },
-  };
+  return { events: events.asObservable(), done, drain, stop };
 }

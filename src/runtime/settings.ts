@@ -1,13 +1,7 @@
 import type { Guarantee } from '../contracts/guarantee.js';
 import type { RestartStrategy } from '../contracts/restart.js';
 import type { SnapshotStore } from '../snapshot/store.js';
-
-/** Where onceflow reports what a user should see (corrupt checkpoints, restarts). */
-export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
+import type { Logger } from '../contracts/logger.js';
 
 /** How often and how carefully checkpoints are taken. */
 export interface CheckpointOptions {
@@ -45,8 +39,15 @@ export interface PipelineOptions {
   readonly restart?: RestartStrategy;
   /** Bounds on in-flight records. */
   readonly flowControl?: FlowControlOptions;
-  /** Where to report. Default: warnings and errors to stderr. */
+  /** Where to report: a pino logger, `console`, or any {@link Logger}. Default: `stderrLogger()`, warnings and errors to stderr. */
   readonly logger?: Logger;
+  /**
+   * Whether the job handles SIGTERM and SIGINT while it runs: the first drains it
+   * (a final checkpoint where the sources are, committed), the second stops it
+   * at once, a third gets Node's default (exit). Default true; set false to
+   * handle signals yourself with `handle.drain()` and `handle.stop()`.
+   */
+  readonly signals?: boolean;
 }
 
 /** @internal {@link PipelineOptions} with what the runtime needs resolved. */
@@ -57,4 +58,5 @@ export interface PipelineSettings {
   readonly restart: RestartStrategy | undefined;
   readonly flowControl: FlowControlOptions;
   readonly logger: Logger;
+  readonly signals: boolean;
 }

@@ -4,6 +4,7 @@ import type { CheckpointBarrier } from '../contracts/barrier.js';
 import type { Flow, Marker } from '../contracts/element.js';
 import type { Guarantee, Replay } from '../contracts/guarantee.js';
 import type { FetchResult, RecordBatch, Source, SourceSplit, SplitEnumerator, SplitReader } from '../contracts/source.js';
+import type { Logger } from '../contracts/logger.js';
 import { ConfigurationError } from '../errors.js';
 import type { BarrierInjector } from './coordinator.js';
 
@@ -75,6 +76,7 @@ export class SourceTask<T> implements BarrierInjector {
     jobId: string,
     restored: unknown,
     private readonly onExhausted: () => void,
+    logger?: Logger,
   ) {
     if (restored !== undefined && !isSourceCheckpoint(restored)) {
       throw new ConfigurationError(
@@ -84,7 +86,7 @@ export class SourceTask<T> implements BarrierInjector {
     if (restored && restored.version !== 1) {
       throw new ConfigurationError(`the checkpoint holds state for source '${id}' in version ${String(restored.version)}, newer than this release reads (1)`);
     }
-    this.reader = source.createReader({ jobId, taskId: id }) as SplitReader<T, SourceSplit, unknown>;
+    this.reader = source.createReader({ jobId, taskId: id, ...(logger ? { logger } : {}) }) as SplitReader<T, SourceSplit, unknown>;
     this.enumerator = source.createEnumerator({
       restoredState: restored?.enumerator,
       context: {

@@ -1,5 +1,5 @@
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { jsonCodec } from './codec.js';
 import { frameCheckpoint, newestIntact } from './framing.js';
 import type { Checkpoint, LatestCheckpoint, SnapshotCodec, SnapshotStore } from './store.js';
@@ -48,6 +48,7 @@ export function fileStore(options: FileStoreOptions = {}): SnapshotStore {
   }
 
   return {
+    location: resolve(directory),
     async save(checkpoint: Checkpoint): Promise<number> {
       const dir = jobDirectory(checkpoint.jobId);
       await mkdir(dir, { recursive: true });

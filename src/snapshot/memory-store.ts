@@ -15,6 +15,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): SnapshotStore {
   const codec = options.codec ?? jsonCodec;
   const jobs = new Map<string, Uint8Array[]>();
   return {
+    location: 'memory',
     async save(checkpoint: Checkpoint): Promise<number> {
       const kept = jobs.get(checkpoint.jobId) ?? [];
       const bytes = codec.encode(checkpoint);

@@ -34,6 +34,8 @@ export function redisStore(options: RedisStoreOptions): SnapshotStore {
   const checkpointKey = (jobId: string, checkpointId: number): string => `${prefix}:${jobId}:checkpoint:${checkpointId}`;
 
   return {
+    // Host, port and database only: the client's options may hold a password.
+    location: `redis://${client.options.host ?? 'localhost'}:${client.options.port ?? 6379}/${client.options.db ?? 0} keys ${prefix}:*`,
     async save(checkpoint: Checkpoint): Promise<number> {
       const { jobId, checkpointId } = checkpoint;
       const { bytes, bodyLength } = frameCheckpoint(checkpoint, codec);

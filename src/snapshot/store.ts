@@ -27,6 +27,8 @@ export interface Checkpoint {
 
 /** Where completed checkpoints are kept. */
 export interface SnapshotStore {
+  /** Where it keeps checkpoints (a directory, a Redis server and key prefix), for log lines; never holds a secret. */
+  readonly location?: string;
   /** Persist a completed checkpoint atomically (after a crash it is whole or absent); resolves to the bytes stored. */
   save(checkpoint: Checkpoint): Promise<number>;
   /** The newest intact checkpoint of `jobId`, and the newer ones skipped because they were corrupt. */

@@ -9,7 +9,7 @@ import { runSeed, seededRandom } from './random.js';
 import { runWithKills } from '../kill-restart.js';
 import { withTempDir } from '../temp-dir.js';
 
-const quiet = { info() {}, warn() {}, error() {} };
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 /** The keyed count's output when nothing fails: `k<key>:<running count>` per record, in order. */

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { collectionSource, JobFailedError, memoryStore, pipeline } from 'onceflow';
 import type { CommitRequest, JobEvent, Sink } from 'onceflow';
 
-const quiet = { info() {}, warn() {}, error() {} };
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** A two-phase-commit sink whose pre-commit of chosen checkpoints takes `stall` ms. */
 function stallingSink(stallAt: Set<number>, stall: number) {

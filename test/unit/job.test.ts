@@ -27,7 +27,7 @@ import { memorySink } from 'onceflow/testing';
 import { withTempDir } from '../temp-dir.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
-const quiet = { info() {}, warn() {}, error() {} };
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** An at-least-once sink that records what it is given and takes a turn of the event loop for each write. */
 function slowSinkInto(written: number[]): Sink<number, 'at-least-once'> {
@@ -298,7 +298,7 @@ test('a corrupt newest checkpoint is reported and the job resumes from the one b
     const sink = memorySink<number>();
     const warnings: string[] = [];
     const build = () =>
-      pipeline({ id: 'corrupt', checkpoints: { interval: 1, store: fileStore({ directory }) }, logger: { ...quiet, warn: (m) => warnings.push(m) } })
+      pipeline({ id: 'corrupt', checkpoints: { interval: 1, store: fileStore({ directory }) }, logger: { ...quiet, warn: (fields, message) => warnings.push(`${message}: ${typeof fields === 'string' ? fields : String(fields.err)}`) } })
         .from(collectionSource(range(1_000_000), { chunkSize: 50 }))
         .to(sink);
     const first = build().start();
@@ -312,7 +312,7 @@ test('a corrupt newest checkpoint is reported and the job resumes from the one b
     second.events.subscribe((e) => e.type === 'restored' && restored.push(e.checkpointId));
     await second.done;
     assert.is(restored[0], Number(/\d+/.exec(files[1]!)?.[0]));
-    assert.ok(warnings.some((w) => /is truncated.*falling back to the checkpoint before it/.test(w)), warnings.join('\n'));
+    assert.ok(warnings.some((w) => /falling back to the checkpoint before it.*is truncated/.test(w)), warnings.join('\n'));
   });
 });
 

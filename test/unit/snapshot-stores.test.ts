@@ -1,8 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdir, readFile, truncate, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
 import { CorruptCheckpointError, fileStore, memoryStore, structuredCloneCodec } from 'onceflow';
+import { redisStore } from 'onceflow/redis';
 import type { Checkpoint } from 'onceflow';
 import { withTempDir } from '../temp-dir.js';
 
@@ -71,6 +73,14 @@ test('memoryStore keeps a copy: changing a saved checkpoint object does not chan
 
 test('fileStore validates its options', () => {
   assert.throws(() => fileStore({ retain: 0 }), /retain/);
+});
+
+test('stores say where they keep checkpoints, for log lines, without a password', () => {
+  assert.is(fileStore({ directory: 'ckpt' }).location, resolve('ckpt'));
+  assert.is(memoryStore().location, 'memory');
+  const client = new Redis({ host: '10.0.0.7', port: 6380, db: 2, password: 'secret', lazyConnect: true });
+  assert.is(redisStore({ client, keyPrefix: 'app' }).location, 'redis://10.0.0.7:6380/2 keys app:*');
+  client.disconnect();
 });
 
 test.run();

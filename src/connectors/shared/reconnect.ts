@@ -1,6 +1,7 @@
 import { ConfigurationError } from '../../errors.js';
 import { exponentialBackoffRestart } from '../../contracts/restart.js';
 import type { RestartStrategy } from '../../contracts/restart.js';
+import type { LogFields, Logger } from '../../contracts/logger.js';
 
 /** How a socket connector connects again after losing its connection. */
 export interface ReconnectOptions {
@@ -28,25 +29,44 @@ export function reconnectSettings(connector: string, options: ReconnectOptions =
   return { initialDelay, maxDelay, maxAttempts };
 }
 
-/** Exponential backoff between connection attempts: the restart strategy's schedule, counted per connection. */
+/**
+ * Exponential backoff between connection attempts: the restart strategy's schedule,
+ * counted per connection. Reports each lost connection and reconnect to the job's
+ * logger, with `fields` (job, task, peer) on every line.
+ */
 export class Backoff {
   /** Failed attempts since the last successful connection. */
   failures = 0;
   private readonly schedule: RestartStrategy;
+  private disconnected = false;
 
-  constructor(settings: ReconnectSettings) {
+  constructor(
+    settings: ReconnectSettings,
+    private readonly logger?: Logger,
+    private readonly fields: LogFields = {},
+  ) {
     this.schedule = exponentialBackoffRestart({ ...settings, multiplier: 2 });
   }
 
-  /** The delay before the next attempt after one more failure, or `undefined` when attempts are used up. */
-  next(): number | undefined {
+  /** The delay before the next attempt after one more failure (`cause`), or `undefined` when attempts are used up. */
+  next(cause: unknown): number | undefined {
     this.failures++;
-    return this.schedule.nextDelay(this.failures);
+    const delay = this.schedule.nextDelay(this.failures);
+    if (delay !== undefined) this.logger?.info({ ...this.fields, attempt: this.failures, delayMs: delay, err: cause }, `connection failed; reconnecting in ${delay} ms`);
+    return delay;
+  }
+
+  /** An open connection was lost (`cause`, when known); the connector connects again. */
+  lost(cause?: unknown): void {
+    this.disconnected = true;
+    this.logger?.info({ ...this.fields, err: cause }, 'connection lost; connecting again');
   }
 
   /** A connection was made. */
   reset(): void {
+    if (this.failures > 0 || this.disconnected) this.logger?.info({ ...this.fields, attempt: this.failures + 1 }, 'reconnected');
     this.failures = 0;
+    this.disconnected = false;
   }
 }
 

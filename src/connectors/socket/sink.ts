@@ -56,8 +56,9 @@ export function socketSink<T>(options: SocketSinkOptions<T>): FlushingSink<T, 'a
     requires: 'at-most-once',
     deterministicOnly: false,
     kind: 'flushing',
-    createWriter: async () => {
-      const writer = new SocketWriter<T>(options.host, options.port, address, format, acknowledgements === 'line-count', new Backoff(reconnect));
+    createWriter: async ({ jobId, taskId, logger }) => {
+      const backoff = new Backoff(reconnect, logger, { jobId, taskId, peer: address });
+      const writer = new SocketWriter<T>(options.host, options.port, address, format, acknowledgements === 'line-count', backoff);
       await writer.connected();
       return writer;
     },
@@ -130,7 +131,7 @@ class SocketWriter<T> implements SinkWriter<T> {
         for (const line of this.unconfirmed) socket.write(line);
         return socket;
       } catch (cause) {
-        const delay = this.backoff.next();
+        const delay = this.backoff.next(cause);
         if (delay === undefined || this.closed) throw new SocketConnectError(this.address, this.backoff.failures - 1, cause);
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
@@ -144,7 +145,10 @@ class SocketWriter<T> implements SinkWriter<T> {
         socket.off('error', reject);
         socket.on('error', () => {});
         socket.on('close', () => {
-          if (this.socket === socket) this.socket = undefined;
+          if (this.socket === socket) {
+            this.socket = undefined;
+            if (!this.closed) this.backoff.lost();
+          }
           this.onProgress?.();
         });
         if (this.acknowledged) this.readCounts(socket);

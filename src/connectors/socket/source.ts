@@ -63,7 +63,7 @@ export function socketSource<T>(options: SocketSourceOptions<T>): Source<T, 'at-
     guarantee: 'at-most-once',
     replay: 'deterministic',
     createEnumerator: (init) => staticSplitEnumerator(init, () => [split]),
-    createReader: () => new SocketReader(options, address, split, decoder, chunkSize, new Backoff(reconnect)),
+    createReader: ({ jobId, taskId, logger }) => new SocketReader(options, address, split, decoder, chunkSize, new Backoff(reconnect, logger, { jobId, taskId, peer: address })),
   };
 }
 
@@ -189,7 +189,7 @@ class SocketReader<T> implements SplitReader<T, SocketSplit, SocketPosition> {
     // A line cut by the drop cannot be completed by the next connection.
     this.splitter = new LineSplitter();
     this.connectionOffset = 0;
-    const delay = this.backoff.next();
+    const delay = this.backoff.next(cause);
     if (delay === undefined) {
       this.failure = new SocketConnectError(this.address, this.backoff.failures - 1, cause);
       this.wake?.();

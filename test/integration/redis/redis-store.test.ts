@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { collectionSource, CorruptCheckpointError, pipeline, redisStore } from 'onceflow';
+import { collectionSource, CorruptCheckpointError, pipeline } from 'onceflow';
+import { redisStore } from 'onceflow/redis';
 import type { Checkpoint, JobHandle } from 'onceflow';
 import { memorySink } from 'onceflow/testing';
 import { requireServer, uniqueName } from '../env.js';

@@ -128,7 +128,7 @@ test('permission denied: as user nobody, an unreadable file and an unwritable di
     const locked = join(root, 'locked');
     await mkdir(locked, { mode: 0o755 });
     const fixture = fileURLToPath(new URL('./fixtures/as-nobody.ts', import.meta.url));
-    const run = spawnSync(process.execPath, ['--conditions=source', '--import', import.meta.resolve('tsx'), fixture, unreadable, locked], {
+    const run = spawnSync(process.execPath, ['--conditions=onceflow-source', '--import', import.meta.resolve('tsx'), fixture, unreadable, locked], {
       uid: 65534,
       gid: 65534,
       encoding: 'utf8',

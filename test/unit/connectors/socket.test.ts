@@ -5,6 +5,7 @@ import type { Server, Socket } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { collectionSource, ConfigurationError, memoryStore, pipeline, SocketConnectError, socketSink, socketSource } from 'onceflow';
+import type { LogFields } from 'onceflow';
 import { withTempDir } from '../../temp-dir.js';
 import { drain } from './helpers.js';
 import { runWithKills } from '../../kill-restart.js';
@@ -96,12 +97,15 @@ test('socket sink with acknowledgements: a connection dropped by the server is m
   const records = Array.from({ length: 10_000 }, (_, i) => `r${i}`);
   const sink = socketSink<string>({ host: '127.0.0.1', port, reconnect: { initialDelay: 5 }, acknowledgements: 'line-count' });
   assert.is(sink.guarantee, 'at-least-once');
-  await pipeline({ id: 'socket-sink', checkpoints: { interval: 5, store: memoryStore() } })
+  const logged: string[] = [];
+  const info = (fields: LogFields | string, message?: string) => typeof fields === 'object' && logged.push(`${message} ${fields.jobId} ${fields.peer}`);
+  await pipeline({ id: 'socket-sink', checkpoints: { interval: 5, store: memoryStore() }, logger: { debug() {}, info, warn() {}, error() {} } })
     .from(collectionSource(records, { chunkSize: 100 }))
     .to(sink)
     .run();
   await closeServer(server);
   assert.ok(connections >= 2, 'reconnected');
+  assert.ok(logged.includes(`reconnected socket-sink 127.0.0.1:${port}`), `the reconnect is logged with its job and peer:\n${logged.join('\n')}`);
   const seen = new Set(received);
   assert.equal(records.filter((r) => !seen.has(r)), [], 'every record arrived at least once');
 });

@@ -9,10 +9,14 @@ import { withTempDir } from '../../temp-dir.js';
 const example = fileURLToPath(new URL('../../../examples/wordcount.ts', import.meta.url));
 const tsx = import.meta.resolve('tsx');
 
-// Run the example in `cwd` (where it keeps .onceflow); with `interrupt`, send SIGINT once its first checkpoint is stored.
-function runExample(cwd: string, input: string, interrupt = false): Promise<{ code: number | null; stdout: string; stderr: string }> {
+// Run the example in `cwd` (where it keeps .onceflow); with `interrupt`, send that signal once its first checkpoint is stored.
+function runExample(cwd: string, input: string, interrupt?: NodeJS.Signals): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', tsx, example, input], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--conditions=onceflow-source', '--import', tsx, example, input], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ONCEFLOW_LOG: 'info' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -24,10 +28,10 @@ function runExample(cwd: string, input: string, interrupt = false): Promise<{ co
       if (!interrupt) return;
       readdir(checkpoints).then(
         (names) => {
-          // Once: a second Ctrl-C would kill the process outright.
+          // Once: a second signal stops the job without its final checkpoint.
           if (names.length === 0 || !interrupt) return;
-          interrupt = false;
-          child.kill('SIGINT');
+          child.kill(interrupt);
+          interrupt = undefined;
         },
         () => {},
       );
@@ -40,7 +44,7 @@ function runExample(cwd: string, input: string, interrupt = false): Promise<{ co
   });
 }
 
-test('the main example, interrupted with Ctrl-C and run again, ends with the counts of an uninterrupted count', async () => {
+test('the main example, sent SIGTERM, drains: no in-progress part is left, and a second run resumes and ends with the counts of an uninterrupted count', async () => {
   await withTempDir('wordcount', async (cwd) => {
     // Letters only: the example splits words on anything else.
     const vocabulary = Array.from({ length: 300 }, (_, i) => `w${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}`);
@@ -53,16 +57,25 @@ test('the main example, interrupted with Ctrl-C and run again, ends with the cou
     }
     await mkdir(join(cwd, 'text'));
     await writeFile(join(cwd, 'text', 'big.txt'), lines.join('\n'));
-    const first = await runExample(cwd, join(cwd, 'text'), true);
+    const first = await runExample(cwd, join(cwd, 'text'), 'SIGTERM');
     assert.is(first.code, 0, first.stderr);
-    assert.match(first.stderr, /stopped: run it again/, 'the first run was interrupted mid-way');
+    assert.match(first.stderr, /SIGTERM received: draining/);
+    assert.match(first.stderr, /wordcount drained: run it again/, 'the first run was interrupted mid-way');
+    const output = join(cwd, '.onceflow', 'output', 'wordcount');
+    const afterDrain = await readdir(output);
+    assert.ok(afterDrain.length > 0, 'the drained run finished its parts');
+    assert.equal(
+      afterDrain.filter((n) => n.startsWith('.')),
+      [],
+      'draining leaves no in-progress or pending part',
+    );
     let runs = 1;
     for (let last = first; !/finished/.test(last.stderr); runs++) {
       assert.ok(runs < 5, 'finishes within a few runs');
       last = await runExample(cwd, join(cwd, 'text'));
       assert.is(last.code, 0, last.stderr);
+      assert.match(last.stderr, /restoring from checkpoint \d+/, 'the next run resumes from the drained checkpoint');
     }
-    const output = join(cwd, '.onceflow', 'output', 'wordcount');
     const names = await readdir(output);
     assert.ok(names.every((n) => !n.startsWith('.')), 'no hidden part is left');
     const counts = new Map<string, number>();

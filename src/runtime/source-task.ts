@@ -66,6 +66,7 @@ export class SourceTask<T> implements BarrierInjector {
   private scheduled = false;
   // A split request is out to the enumerator and nothing was assigned since.
   private requested = false;
+  private emitting: SplitState | undefined;
   // Fixed when the source is exhausted or drained: records fetched after that are never emitted, so
   // the stored positions must not move past them, or a resumed job would skip them.
   private finalState: SourceCheckpoint | undefined;
@@ -167,6 +168,11 @@ export class SourceTask<T> implements BarrierInjector {
     });
     if (!this.paused && resumed.length > 0) this.reader.pauseOrResumeSplits?.([], resumed);
     this.schedule();
+  }
+
+  /** The split of the record being emitted right now (read inside the subscriber's `next`). */
+  get emittingSplitId(): string | undefined {
+    return this.emitting?.split.splitId;
   }
 
   /** The splits assigned and not finished. */
@@ -280,7 +286,8 @@ export class SourceTask<T> implements BarrierInjector {
         const batch = state.batches[0];
         if (!batch) break;
         const { records } = batch;
-        while (state.next < records.length && emitted < budget && !this.paused && !this.closed && !this.exhausted) {
+        this.emitting = state;
+        while (state.next < records.length && emitted < budget && !state.paused && !this.paused && !this.closed && !this.exhausted) {
           subscriber.next(records[state.next++] as T);
           emitted++;
         }

@@ -9,3 +9,5 @@ export { startSource, readSource } from './source-harness.js';
 export type { RunningSource, StartSourceOptions, SourceRead, SourceCheckpoint } from './source-harness.js';
 export { commitWith } from './commit.js';
 export type { CommitSummary } from './commit.js';
+export { sourceTestCases, sinkTestCases } from './connector-kit.js';
+export type { ConnectorTestCase, SourceTestContext, SinkTestContext, ConnectorKitOptions } from './connector-kit.js';

@@ -36,8 +36,8 @@ export interface RunningSource<T> {
 export interface StartSourceOptions<T> {
   /** Restore from this checkpoint of the source, as a restarted job would. */
   readonly restored?: SourceCheckpoint;
-  /** Called after each record, between records: where the runtime may take a checkpoint. */
-  readonly onRecord?: (record: T, running: RunningSource<T>) => void;
+  /** Called after each record, between records (where the runtime may take a checkpoint), with the split it came from. */
+  readonly onRecord?: (record: T, running: RunningSource<T>, splitId: string) => void;
 }
 
 /**
@@ -66,7 +66,7 @@ export function startSource<T>(source: Source<T, Guarantee, Replay>, options: St
     next(element) {
       if (element instanceof Marker) return;
       records.push(element);
-      options.onRecord?.(element, running);
+      options.onRecord?.(element, running, task.emittingSplitId ?? '');
     },
     error: (error: unknown) => endWith(error),
   });

@@ -89,6 +89,14 @@ export class CheckpointCoordinator {
     this.schedule();
   }
 
+  /** Settles once the checkpoint being persisted and committed, if any, has settled either way. */
+  idle(): Promise<void> {
+    return this.completing.then(
+      () => {},
+      () => {},
+    );
+  }
+
   /** Stop triggering and drop what is pending (the job is going down). */
   stop(): void {
     this.stopped = true;

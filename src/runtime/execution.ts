@@ -46,6 +46,7 @@ export class Execution implements Wiring {
   private coordinator: CheckpointCoordinator | undefined;
   private subscription: Subscription | undefined;
   private committer: Committer<unknown> | undefined;
+  private sinkTask: SinkTask<unknown> | undefined;
   private settle!: { resolve: (outcome: ExecutionOutcome) => void; reject: (error: unknown) => void };
   // Made with the execution, not in run(), so stop() or a failure before run() is not lost.
   private readonly result = new Promise<ExecutionOutcome>((resolve, reject) => (this.settle = { resolve, reject }));
@@ -154,7 +155,7 @@ export class Execution implements Wiring {
         onEvent: this.onCheckpoint,
         onFatal: (error) => this.fail(error),
       });
-      const task = new SinkTask<unknown>(taskWriter, {
+      const task = (this.sinkTask = new SinkTask<unknown>(taskWriter, {
         ack: (checkpointId, snapshot) => this.coordinator?.ackSink(checkpointId, sinkId, snapshot),
         inFlight: this.gauge.add,
         fail: (error) => this.fail(error),
@@ -162,7 +163,7 @@ export class Execution implements Wiring {
           this.inputDone = true;
           this.succeedIfDone();
         },
-      });
+      }));
       this.subscription = flow.subscribe(task);
       this.coordinator.start();
       this.finishIfExhausted();
@@ -170,7 +171,12 @@ export class Execution implements Wiring {
     } finally {
       this.coordinator?.stop();
       this.subscription?.unsubscribe();
-      await this.closeQuietly([...this.sources.map((s) => () => s.close()), () => writer?.close(), () => this.committer?.close?.()]);
+      // Quiesce before the next attempt (or job) may restore: a pre-commit, save or commit of this attempt still running
+      // would otherwise race the restore (renaming a part the restore just deleted, committing what it replays).
+      await this.closeQuietly([...this.sources.map((s) => () => s.close()), () => writer?.close()]);
+      await this.sinkTask?.idle();
+      await this.coordinator?.idle();
+      await this.closeQuietly([() => this.committer?.close?.()]);
     }
   }
 

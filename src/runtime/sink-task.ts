@@ -20,6 +20,7 @@ export class SinkTask<T> implements Observer<T | Marker> {
   private queue: (T | Marker)[] = [];
   private head = 0;
   private busy = false;
+  private inProgress: Promise<void> = Promise.resolve();
   private draining = false;
   private inputComplete = false;
   private failed = false;
@@ -70,8 +71,17 @@ export class SinkTask<T> implements Observer<T | Marker> {
     this.hooks.ack(barrier.checkpointId, await this.writer.barrier(barrier.checkpointId, barrier.final));
   }
 
+  /** Settles once the write or pre-commit in progress, if any, has settled either way. */
+  idle(): Promise<void> {
+    return this.inProgress;
+  }
+
   private await(work: Promise<void>): void {
     this.busy = true;
+    this.inProgress = work.then(
+      () => {},
+      () => {},
+    );
     work.then(
       () => this.drain(),
       (error: unknown) => this.fail(error),

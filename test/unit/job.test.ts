@@ -358,4 +358,35 @@ test('uid(): adding an operator before a stateful one keeps its state; without a
   assert.throws(() => uid('bad id', count()), (e: unknown) => e instanceof ConfigurationError && /uid must be/.test(String(e)));
 });
 
+test('stop() resolves only once the pre-commit in progress has settled, so a job started next cannot race it', async () => {
+  let preparing = false;
+  let settled = false;
+  const slow: Sink<number, 'exactly-once', 'exactly-once', false, number, undefined> = {
+    name: 'slow-precommit',
+    guarantee: 'exactly-once',
+    requires: 'exactly-once',
+    deterministicOnly: false,
+    kind: 'committing',
+    createWriter: () => ({
+      write() {},
+      async prepareCommit(checkpointId: number) {
+        preparing = true;
+        // Like the rolling sink renaming a part: work a restore must not overlap.
+        await new Promise((resolve) => setTimeout(resolve, 80));
+        settled = true;
+        return [checkpointId];
+      },
+      close() {},
+    }),
+    createCommitter: () => ({ async commit() {} }),
+  };
+  const handle = pipeline({ id: 'quiesce', guarantee: 'exactly-once', checkpoints: { interval: 5, store: memoryStore() }, logger: quiet })
+    .from(collectionSource(range(1_000_000), { chunkSize: 10 }))
+    .to(slow)
+    .start();
+  while (!preparing) await new Promise((resolve) => setTimeout(resolve, 1));
+  await handle.stop();
+  assert.ok(settled, 'the pre-commit had settled when stop() resolved');
+});
+
 test.run();

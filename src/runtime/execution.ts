@@ -7,6 +7,8 @@ import type { PipelineSettings } from './settings.js';
 import type { Committer, Sink, SinkWriter } from '../contracts/sink.js';
 import type { Source } from '../contracts/source.js';
 import type { Wiring } from './wiring.js';
+import { operatorTaskId, sinkTaskId, sourceTaskId } from './wiring.js';
+import type { JobMetrics } from './metrics.js';
 import { alignBarriers } from './alignment.js';
 import { CheckpointCoordinator } from './coordinator.js';
 import type { CheckpointEvent } from './coordinator.js';
@@ -56,6 +58,7 @@ export class Execution implements Wiring {
     private readonly store: SnapshotStore,
     private readonly restored: Checkpoint | undefined,
     private readonly onCheckpoint: (event: CheckpointEvent) => void,
+    private readonly metrics?: JobMetrics,
   ) {
     // run() may throw before it awaits the result; a failure reported meanwhile must not crash the process.
     this.result.catch(() => {});
@@ -63,13 +66,19 @@ export class Execution implements Wiring {
     this.gauge = new InFlightGauge(
       highWaterMark,
       lowWaterMark,
-      () => this.sources.forEach((s) => s.pause()),
-      () => this.sources.forEach((s) => s.resume()),
+      () => {
+        this.metrics?.flowControlPaused(true);
+        this.sources.forEach((s) => s.pause());
+      },
+      () => {
+        this.metrics?.flowControlPaused(false);
+        this.sources.forEach((s) => s.resume());
+      },
     );
   }
 
   source<T>(source: Source<T, Guarantee, Replay>): Flow<T> {
-    const id = `${this.sources.length}-${source.name}`;
+    const id = sourceTaskId(this.sources.length, source.name);
     const task = new SourceTask<T>(id, source, this.job.settings.id, this.restored?.sources[id], () => this.finishIfExhausted());
     this.sources.push(task as SourceTask<unknown>);
     if (this.draining) task.drain();
@@ -77,7 +86,7 @@ export class Execution implements Wiring {
   }
 
   operator<In, Out>(operator: Operator<In, Out, Guarantee, Replay>, input: Flow<In>): Flow<Out> {
-    const id = `${this.operatorCount++}-${operator[operatorInfo].name}`;
+    const id = operatorTaskId(this.operatorCount++, operator[operatorInfo].name);
     const state = new StateRegistry(this.restored?.operators[id]);
     const output = operator(input, { id, state, inFlight: this.gauge.add });
     if (state.isEmpty) return output;
@@ -92,7 +101,7 @@ export class Execution implements Wiring {
   /** Run to the end; resolves with how it ended, rejects with the first failure. */
   async run(): Promise<ExecutionOutcome> {
     const { settings, sink } = this.job;
-    const sinkId = `sink-${sink.name}`;
+    const sinkId = sinkTaskId(sink.name);
     const restoredId = this.restored?.checkpointId ?? 0;
     const restoredSink = this.restored?.sinks[sinkId];
     let writer: SinkWriter<unknown, unknown, unknown> | undefined;
@@ -121,6 +130,8 @@ export class Execution implements Wiring {
         operatorIds: this.statefulOperators,
         sinkIds: [sinkId],
         commit: async (checkpoint) => {
+          // Until readers report per split, a source's position as of the latest checkpoint stands for its one split.
+          for (const [sourceId, position] of Object.entries(checkpoint.sources)) this.metrics?.splitPosition(sourceId, sourceId, position);
           const committables = checkpoint.sinks[sinkId]?.committables ?? [];
           if (committables.length > 0) await this.committer?.commit(committables, checkpoint.checkpointId);
         },

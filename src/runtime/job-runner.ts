@@ -7,12 +7,17 @@ import type { SnapshotStore } from '../snapshot/store.js';
 import { JobFailedError, messageOf, OnceflowError } from '../errors.js';
 import { Execution } from './execution.js';
 import type { ExecutionOutcome, JobPlan } from './execution.js';
+import { instrumentPlan, JobMetrics } from './metrics.js';
+import type { JobMetricsSnapshot } from './metrics.js';
+import { serveMonitor } from './monitor.js';
 
 /** Something that happened to a running job, for monitoring. */
 export type JobEvent =
   | CheckpointEvent
   | { readonly type: 'restored'; readonly checkpointId: number }
-  | { readonly type: 'restarting'; readonly attempt: number; readonly delayMs: number; readonly error: unknown };
+  | { readonly type: 'restarting'; readonly attempt: number; readonly delayMs: number; readonly error: unknown }
+  /** Every `metrics.interval` ms, when set. */
+  | { readonly type: 'metrics'; readonly metrics: JobMetricsSnapshot };
 
 /** How a job ended. */
 export interface JobResult {
@@ -32,12 +37,22 @@ export interface JobHandle {
   drain(): Promise<JobResult>;
   /** End now without a final checkpoint; uncommitted writes are aborted by the next run. Resolves with {@link done}. */
   stop(): Promise<JobResult>;
+  /** Records in and out per stage, split positions, flow-control pauses, checkpoint history and restarts, as of now. */
+  metrics(): JobMetricsSnapshot;
+  /** Where the monitor page is (`http://127.0.0.1:8081/`) once it listens; undefined without `monitor`. */
+  readonly monitorUrl: Promise<string | undefined>;
 }
 
 /** Run a job, restarting it from its latest completed checkpoint as its restart strategy allows. */
 export function startJob(job: JobPlan): JobHandle {
   const { settings } = job;
   const events = new Subject<JobEvent>();
+  const metrics = new JobMetrics(settings.id, settings.guarantee, settings.metrics.records ?? true);
+  const instrumented: JobPlan = { ...job, plan: instrumentPlan(job.plan, job.sink, metrics) };
+  const monitor = settings.monitor ? serveMonitor(settings.monitor, settings.id, () => metrics.snapshot()) : undefined;
+  const metricsTimer =
+    settings.metrics.interval === undefined ? undefined : setInterval(() => events.next({ type: 'metrics', metrics: metrics.snapshot() }), settings.metrics.interval);
+  metricsTimer?.unref();
   const store: SnapshotStore = settings.checkpoints ? (settings.checkpoints.store ?? fileStore()) : memoryStore();
   let current: Execution | undefined;
   let ending: 'drain' | 'stop' | undefined;
@@ -46,6 +61,8 @@ export function startJob(job: JobPlan): JobHandle {
   const stopping = (): boolean => ending === 'stop';
 
   async function run(): Promise<JobResult> {
+    // A monitor that cannot listen fails the job before it reads anything: the user asked to watch it.
+    await monitor?.listening;
     for (let attempt = 1, failures = 0; ; attempt++) {
       const restored = settings.checkpoints ? await latestCheckpoint() : undefined;
       if (restored) {
@@ -56,20 +73,39 @@ export function startJob(job: JobPlan): JobHandle {
           );
         }
       }
-      current = new Execution(job, store, restored, (event) => events.next(event));
+      metrics.attemptStarted(attempt, restored?.checkpointId);
+      current = new Execution(
+        instrumented,
+        store,
+        restored,
+        (event) => {
+          metrics.checkpoint(event);
+          events.next(event);
+        },
+        metrics,
+      );
       if (stopping()) current.stop();
       if (ending === 'drain') current.drain();
       try {
-        return { outcome: await current.run(), attempts: attempt };
+        const outcome = await current.run();
+        metrics.attemptEnded();
+        metrics.ended(outcome);
+        return { outcome, attempts: attempt };
       } catch (error) {
-        if (stopping()) return { outcome: 'stopped', attempts: attempt };
+        metrics.attemptEnded();
+        if (stopping()) {
+          metrics.ended('stopped');
+          return { outcome: 'stopped', attempts: attempt };
+        }
         failures++;
         const delay = error instanceof OnceflowError && !error.retriable ? undefined : settings.restart?.nextDelay(failures);
         const reason = messageOf(error);
         if (delay === undefined) {
+          metrics.ended('failed');
           throw new JobFailedError(`job '${settings.id}' failed after ${attempt} attempt(s): ${reason}`, attempt, { cause: error });
         }
         settings.logger.warn(`job '${settings.id}' failed (${reason}); restarting from its latest checkpoint in ${delay} ms`);
+        metrics.restarting(attempt + 1, delay, error);
         events.next({ type: 'restarting', attempt: attempt + 1, delayMs: delay, error });
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, delay);
@@ -78,7 +114,10 @@ export function startJob(job: JobPlan): JobHandle {
             resolve();
           };
         });
-        if (stopping()) return { outcome: 'stopped', attempts: attempt };
+        if (stopping()) {
+          metrics.ended('stopped');
+          return { outcome: 'stopped', attempts: attempt };
+        }
       }
     }
   }
@@ -89,7 +128,17 @@ export function startJob(job: JobPlan): JobHandle {
     return checkpoint;
   }
 
-  const done = run().finally(() => events.complete());
+  const done = run()
+    .catch((error: unknown) => {
+      // The monitor failed to listen, or the store to load: still a failed job on the page and in metrics().
+      metrics.ended('failed');
+      throw error;
+    })
+    .finally(async () => {
+      clearInterval(metricsTimer);
+      await monitor?.close();
+      events.complete();
+    });
   // A caller that only uses events must not see an unhandled rejection; `done` still rejects for those who await it.
   done.catch(() => {});
   return {
@@ -106,5 +155,7 @@ export function startJob(job: JobPlan): JobHandle {
       wakeFromBackoff?.();
       return done;
     },
+    metrics: () => metrics.snapshot(),
+    monitorUrl: monitor ? monitor.listening : Promise.resolve(undefined),
   };
 }

@@ -33,6 +33,22 @@ export interface FlowControlOptions {
   readonly lowWaterMark?: number;
 }
 
+/** What a job measures and how often it reports it. */
+export interface MetricsOptions {
+  /** Count records in and out of every source, operator and sink. Default true; it costs about one field increment a record and a stage. */
+  readonly records?: boolean;
+  /** Emit a `metrics` event on `handle.events` every this many ms. Default: none (`handle.metrics()` is always there). */
+  readonly interval?: number;
+}
+
+/** Where the live web page and its JSON API listen. */
+export interface MonitorOptions {
+  /** TCP port; 0 picks a free one (see `handle.monitorUrl`). */
+  readonly port: number;
+  /** Interface to bind. Default 127.0.0.1: only this machine can see the page. */
+  readonly host?: string;
+}
+
 /** Options of `pipeline()`. */
 export interface PipelineOptions {
   /** The job's id. Checkpoints are stored under it, so a process started again with the same id resumes. */
@@ -47,6 +63,10 @@ export interface PipelineOptions {
   readonly flowControl?: FlowControlOptions;
   /** Where to report. Default: warnings and errors to stderr. */
   readonly logger?: Logger;
+  /** What to measure. Default: records counted, no periodic `metrics` events. */
+  readonly metrics?: MetricsOptions;
+  /** Serve a live web page and a JSON API about the job. Default: off. */
+  readonly monitor?: MonitorOptions;
 }
 
 /** @internal {@link PipelineOptions} with what the runtime needs resolved. */
@@ -57,4 +77,6 @@ export interface PipelineSettings {
   readonly restart: RestartStrategy | undefined;
   readonly flowControl: FlowControlOptions;
   readonly logger: Logger;
+  readonly metrics: MetricsOptions;
+  readonly monitor: MonitorOptions | undefined;
 }

@@ -16,3 +16,18 @@ export interface Wiring {
   /** Merge flows into one, aligning their barriers. */
   union<T>(inputs: Flow<T>[]): Flow<T>;
 }
+
+/** The id a job's `index`-th source (counting from 0) is checkpointed and measured under. */
+export function sourceTaskId(index: number, name: string): string {
+  return `${index}-${name}`;
+}
+
+/** The id a job's `index`-th operator is checkpointed and measured under. */
+export function operatorTaskId(index: number, name: string): string {
+  return `${index}-${name}`;
+}
+
+/** The id a job's sink is checkpointed and measured under. */
+export function sinkTaskId(name: string): string {
+  return `sink-${name}`;
+}

@@ -9,7 +9,7 @@ export { Stream } from './dsl/stream.js';
 export type { EndToEnd, SinkCheck } from './dsl/stream.js';
 export { union } from './dsl/union.js';
 export { Job } from './dsl/job.js';
-export type { PipelineOptions, CheckpointOptions, FlowControlOptions, Logger } from './runtime/settings.js';
+export type { PipelineOptions, CheckpointOptions, FlowControlOptions, Logger, MetricsOptions, MonitorOptions } from './runtime/settings.js';
 
 // Stream elements and the contracts of operators, sources and sinks
 export { Marker, Watermark } from './contracts/element.js';
@@ -55,6 +55,18 @@ export type { RestartStrategy } from './contracts/restart.js';
 
 // Running jobs
 export type { JobHandle, JobResult, JobEvent } from './runtime/job-runner.js';
+export type {
+  JobMetricsSnapshot,
+  JobStatus,
+  StageKind,
+  StageMetrics,
+  EdgeMetrics,
+  SplitMetrics,
+  CheckpointStats,
+  RestartStats,
+} from './runtime/metrics.js';
+export { MonitorError } from './runtime/monitor.js';
+export { maskSecrets } from './errors.js';
 
 // Connectors
 export { collectionSource } from './connectors/collection/source.js';

@@ -8,6 +8,7 @@ import type { Committer, Sink, SinkWriter } from '../contracts/sink.js';
 import type { Source } from '../contracts/source.js';
 import type { Wiring } from './wiring.js';
 import { operatorTaskId, sinkTaskId, sourceTaskId } from './wiring.js';
+import { CountingSubscriber } from './metrics.js';
 import type { JobMetrics } from './metrics.js';
 import { alignBarriers } from './alignment.js';
 import { CheckpointCoordinator } from './coordinator.js';
@@ -147,7 +148,8 @@ export class Execution implements Wiring {
           this.succeedIfDone();
         },
       });
-      this.subscription = flow.subscribe(task);
+      // A CountingSubscriber, not the bare task: the sink's input is counted without a stage of its own.
+      this.subscription = flow.subscribe(new CountingSubscriber(task));
       this.coordinator.start();
       this.finishIfExhausted();
       return await this.result;

@@ -65,6 +65,7 @@ export type {
   CheckpointStats,
   RestartStats,
 } from './runtime/metrics.js';
+export type { SplitMetricsReporter } from './contracts/metrics.js';
 export { MonitorError } from './runtime/monitor.js';
 export { maskSecrets } from './errors.js';
 

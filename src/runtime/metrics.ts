@@ -3,6 +3,7 @@ import type { Observer } from 'rxjs';
 import { CheckpointBarrier } from '../contracts/barrier.js';
 import { Marker } from '../contracts/element.js';
 import type { Flow } from '../contracts/element.js';
+import type { SplitMetricsReporter } from '../contracts/metrics.js';
 import type { Guarantee, Replay } from '../contracts/guarantee.js';
 import { ElementSubscriber } from '../contracts/operate.js';
 import type { Operator } from '../contracts/operator.js';
@@ -230,7 +231,7 @@ const historyLength = 100;
  * summed only when a snapshot is taken, so counting costs one field increment a
  * record and a stage.
  */
-export class JobMetrics {
+export class JobMetrics implements SplitMetricsReporter {
   private readonly stages = new Map<string, Stage>();
   private readonly edges = new Map<string, Edge>();
   private readonly splits = new Map<string, SplitMetrics>();

@@ -41,7 +41,7 @@ export const monitorPage = `<!doctype html>
   <section><h2>Job graph</h2><svg data-testid="job-graph" width="100%" height="120"></svg></section>
   <section><h2>Throughput <span class="muted">(records/s; blue: out of the sources, green: into the sink)</span></h2>
     <svg data-testid="throughput-chart" width="100%" height="140" viewBox="0 0 600 140" preserveAspectRatio="none"></svg>
-    <div class="muted" data-testid="throughput-now"></div></section>
+    <div class="muted"><span data-testid="throughput-now"></span>; <span data-testid="throughput-max"></span></div></section>
   <section><h2>Stages</h2><table data-testid="stages"><thead><tr><th>id</th><th>kind</th><th>guarantee</th><th>records in</th><th>records out</th><th>in/s</th><th>out/s</th></tr></thead><tbody></tbody></table>
     <p class="muted" data-testid="flow-control"></p></section>
   <section><h2>Splits</h2><table data-testid="splits"><thead><tr><th>source</th><th>split</th><th>position</th><th>lag</th></tr></thead><tbody></tbody></table></section>
@@ -61,6 +61,10 @@ export const monitorPage = `<!doctype html>
     return node;
   }
   function byTestId(id) { return document.querySelector('[data-testid="' + id + '"]'); }
+  function compact(n) {
+    if (n === null || n === undefined) return '-';
+    return n >= 1e6 ? (n / 1e6).toFixed(2) + 'M' : n >= 1e4 ? (n / 1e3).toFixed(1) + 'k' : String(Math.round(n));
+  }
   function num(n) { return n === null || n === undefined ? '-' : Math.round(n).toLocaleString('en-US'); }
   function ms(n) { return n === null || n === undefined ? '-' : (n < 10 ? n.toFixed(1) : Math.round(n)) + ' ms'; }
   function bytes(n) { return n === null || n === undefined ? '-' : n < 1024 ? n + ' B' : n < 1048576 ? (n / 1024).toFixed(1) + ' KiB' : (n / 1048576).toFixed(1) + ' MiB'; }
@@ -71,7 +75,12 @@ export const monitorPage = `<!doctype html>
     body.textContent = '';
     list.forEach(function (item) {
       var tr = el('tr', { 'data-testid': table.getAttribute('data-testid') + '-row' });
-      cells(item).forEach(function (cell) { tr.appendChild(el('td', cell.cls ? { 'class': cell.cls } : {}, cell.text === undefined ? cell : cell.text)); });
+      cells(item).forEach(function (cell) {
+        var td = el('td', cell.error ? { 'class': 'error' } : {});
+        if (cell.badge) td.appendChild(el('span', { 'class': 'status s-' + cell.badge }, cell.badge));
+        else td.textContent = String(cell.text === undefined ? cell : cell.text);
+        tr.appendChild(td);
+      });
       body.appendChild(tr);
     });
   }
@@ -84,7 +93,7 @@ export const monitorPage = `<!doctype html>
     for (var pass = 0; pass < job.vertices.length; pass++) {
       job.plan.edges.forEach(function (e) { if (depth[e.source] !== undefined && depth[e.target] <= depth[e.source]) depth[e.target] = depth[e.source] + 1; });
     }
-    var columns = {}, pos = {}, w = 170, h = 64, gapX = 40, gapY = 16;
+    var columns = {}, pos = {}, w = 190, h = 64, gapX = 40, gapY = 16;
     job.vertices.forEach(function (v) {
       var d = depth[v.id]; columns[d] = (columns[d] || 0) + 1;
       pos[v.id] = { x: 10 + d * (w + gapX), y: 10 + (columns[d] - 1) * (h + gapY) };
@@ -111,7 +120,7 @@ export const monitorPage = `<!doctype html>
       g.appendChild(el('svg:text', { x: 8, y: 34 }, v.guarantee));
       var rate = v.kind === 'sink' ? m['read-records-per-second'] : m['write-records-per-second'];
       var count = v.kind === 'sink' ? m['read-records'] : m['write-records'];
-      g.appendChild(el('svg:text', { x: 8, y: 52, 'data-testid': 'node-rate' }, num(rate) + ' rec/s, ' + num(count) + ' total'));
+      g.appendChild(el('svg:text', { x: 8, y: 52, 'data-testid': 'node-rate' }, compact(rate) + ' rec/s, ' + compact(count) + ' in all'));
       svg.appendChild(g);
     });
   }
@@ -122,7 +131,7 @@ export const monitorPage = `<!doctype html>
     var max = 1;
     samples.forEach(function (s) { max = Math.max(max, s.sourceOut, s.sinkIn); });
     svg.appendChild(el('svg:line', { x1: 0, y1: height - 1, x2: width, y2: height - 1, stroke: '#d9dde3' }));
-    svg.appendChild(el('svg:text', { x: 4, y: 12, fill: '#6b7483' }, num(max) + ' rec/s'));
+    byTestId('throughput-max').textContent = 'top of the chart: ' + num(max) + ' rec/s';
     function line(pick, color, name) {
       if (samples.length < 2) return;
       var points = samples.map(function (s, i) {
@@ -157,11 +166,11 @@ export const monitorPage = `<!doctype html>
     byTestId('checkpoint-counts').textContent = '(' + c.completed + ' completed, ' + c.failed + ' failed, ' + c.in_progress + ' in progress' +
       (checkpoints.latest.restored ? '; restored from ' + checkpoints.latest.restored.id : '') + ')';
     rows(byTestId('checkpoints'), checkpoints.history, function (h) {
-      return [h.id + (h.is_final ? ' (final)' : ''), { text: h.status, cls: 'status s-' + h.status }, time(h.trigger_timestamp), ms(h.end_to_end_duration),
+      return [h.id + (h.is_final ? ' (final)' : ''), { badge: h.status }, time(h.trigger_timestamp), ms(h.end_to_end_duration),
         bytes(h.state_size), ms(h.alignment_duration), ms(h.store_write_duration)];
     });
     rows(byTestId('restarts'), exceptions.exceptionHistory.entries, function (r) {
-      return [r.attempt, time(r.timestamp), ms(r.restartDelay), { text: r.exceptionName + ': ' + r.message, cls: 'error' }];
+      return [r.attempt, time(r.timestamp), ms(r.restartDelay), { text: r.exceptionName + ': ' + r.message, error: true }];
     });
   }
 

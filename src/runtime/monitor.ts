@@ -60,8 +60,9 @@ class MonitoredJob {
       a === undefined || b === undefined ? undefined : Math.max(0, a - b) / seconds;
     this.rates = new Map(
       now.stages.map((s) => {
-        const earlier = before.counts.get(s.id);
-        return [s.id, { in: perSecond(s.recordsIn, earlier?.recordsIn), out: perSecond(s.recordsOut, earlier?.recordsOut) }];
+        // A stage wired since the sample before had counted nothing then.
+        const earlier = before.counts.get(s.id) ?? { recordsIn: 0, recordsOut: 0 };
+        return [s.id, { in: perSecond(s.recordsIn, earlier.recordsIn), out: perSecond(s.recordsOut, earlier.recordsOut) }];
       }),
     );
     const total = (kind: 'source' | 'sink'): number =>

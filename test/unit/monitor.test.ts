@@ -52,6 +52,7 @@ test('passwords in URLs and secret query parameters are masked', () => {
 
 test('the monitor serves the job, its checkpoints and its restarts on 127.0.0.1, with secrets masked', async () => {
   let failed = false;
+  let checkpointed = false;
   const handle = pipeline({
     id: 'monitored',
     guarantee: 'at-least-once',
@@ -63,7 +64,8 @@ test('the monitor serves the job, its checkpoints and its restarts on 127.0.0.1,
     .from(collectionSource(range(1_000_000), { chunkSize: 16 }))
     .pipe(
       map((x: number) => {
-        if (x === 500 && !failed) {
+        // Once, after a checkpoint: the restart resumes from it.
+        if (checkpointed && !failed) {
           failed = true;
           throw new Error('cannot reach redis://app:hunter2@cache.internal:6379');
         }
@@ -72,6 +74,7 @@ test('the monitor serves the job, its checkpoints and its restarts on 127.0.0.1,
     )
     .to(slowSink())
     .start();
+  handle.events.subscribe((e) => (checkpointed ||= e.type === 'checkpoint-completed'));
   try {
     const url = String(await handle.monitorUrl);
     assert.ok(url.startsWith('http://127.0.0.1:'), url);

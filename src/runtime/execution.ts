@@ -59,7 +59,7 @@ export class Execution implements Wiring {
     private readonly store: SnapshotStore,
     private readonly restored: Checkpoint | undefined,
     private readonly onCheckpoint: (event: CheckpointEvent) => void,
-    private readonly metrics?: JobMetrics,
+    private readonly metrics: JobMetrics,
   ) {
     // run() may throw before it awaits the result; a failure reported meanwhile must not crash the process.
     this.result.catch(() => {});
@@ -68,11 +68,11 @@ export class Execution implements Wiring {
       highWaterMark,
       lowWaterMark,
       () => {
-        this.metrics?.flowControlPaused(true);
+        this.metrics.flowControlPaused(true);
         this.sources.forEach((s) => s.pause());
       },
       () => {
-        this.metrics?.flowControlPaused(false);
+        this.metrics.flowControlPaused(false);
         this.sources.forEach((s) => s.resume());
       },
     );
@@ -132,7 +132,7 @@ export class Execution implements Wiring {
         sinkIds: [sinkId],
         commit: async (checkpoint) => {
           // Until readers report per split, a source's position as of the latest checkpoint stands for its one split.
-          for (const [sourceId, position] of Object.entries(checkpoint.sources)) this.metrics?.splitPosition(sourceId, sourceId, position);
+          for (const [sourceId, position] of Object.entries(checkpoint.sources)) this.metrics.splitPosition(sourceId, sourceId, position);
           const committables = checkpoint.sinks[sinkId]?.committables ?? [];
           if (committables.length > 0) await this.committer?.commit(committables, checkpoint.checkpointId);
         },

@@ -29,7 +29,7 @@ export interface JobResult {
 
 /** A running job. */
 export interface JobHandle {
-  /** Checkpoints completed and failed, restores and restarts; completes when the job ends. */
+  /** Checkpoints triggered, completed and failed, restores, restarts and (with `metrics.interval`) metrics; completes when the job ends. */
   readonly events: Observable<JobEvent>;
   /** Settles when the job ends: with its result, or a {@link JobFailedError} once restarts are used up. */
   readonly done: Promise<JobResult>;

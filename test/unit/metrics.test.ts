@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { collectionSource, concatMap, filter, fixedDelayRestart, map, memoryStore, pipeline, union } from 'onceflow';
+import { filter as rxFilter, map as rxMap } from 'rxjs';
+import { collectionSource, concatMap, defineOperator, filter, Marker, rx, fixedDelayRestart, map, memoryStore, pipeline, union } from 'onceflow';
 import type { JobEvent, JobMetricsSnapshot, Sink, StageMetrics } from 'onceflow';
 import { memorySink } from 'onceflow/testing';
 
@@ -47,6 +48,26 @@ test('records in and out are counted per source, operator and sink', async () =>
   assert.equal(m.edges.map((e) => `${e.from}>${e.to}`), ['0-collection>0-map', '0-map>1-filter', '1-filter>sink-memory']);
   assert.is(m.status, 'finished');
   assert.is(m.recordsCounted, true);
+});
+
+test('an operator that consumes its input with plain RxJS, not operate(), is counted too', async () => {
+  const under100 = defineOperator<number, number>({ name: 'raw', guarantee: 'exactly-once', replay: 'deterministic' }, (input) =>
+    input.pipe(rxFilter((x) => x instanceof Marker || x < 100)),
+  );
+  const handle = pipeline({ id: 'metrics-rx', checkpoints: { interval: 50, store: memoryStore() } })
+    .from(collectionSource(range(1_000)))
+    .pipe(
+      under100,
+      rx(rxMap((x: number) => x + 1), { stateless: true }),
+    )
+    .to(memorySink<number>())
+    .start();
+  await handle.done;
+  const m = handle.metrics();
+  assert.is(stage(m, '0-raw').recordsIn, 1_000);
+  assert.is(stage(m, '0-raw').recordsOut, 100);
+  assert.is(stage(m, '1-rx').recordsOut, 100);
+  assert.is(stage(m, 'sink-memory').recordsIn, 100);
 });
 
 test('checkpoint statistics: trigger time, duration, size, store write, and the final one', async () => {

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Figure } from './measure.js';
 import { runChild } from './measure.js';
 
-const benchmarks = ['throughput', 'checkpoint-overhead', 'keyed-count', 'flow-control', 'recovery'];
+const benchmarks = ['throughput', 'counting-cost', 'checkpoint-overhead', 'keyed-count', 'flow-control', 'recovery'];
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -57,8 +57,7 @@ function table(figures: readonly Figure[]): string {
 
 /**
  * A copy of the built library with its per-record counters (`this.recordsIn++`)
- * taken out, for figure 1b: the same code with and without record counting, in
- * one process. Fails if it finds none, so a renamed counter cannot make 1b
+ * taken out, for figure 1b: the same code with and without record counting. Fails if it finds none, so a renamed counter cannot make 1b
  * compare the library with itself.
  */
 function uncountedCopy(from: string, to: string): void {

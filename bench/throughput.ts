@@ -2,9 +2,7 @@
  * Figure 1: a stateless map/filter/map chain over numbers from a collection,
  * no checkpoints, against the same chain in plain RxJS. Both end in the same
  * work per record (a running sum), and the sums are compared so neither side
- * can skip work. Figure 1b: the same onceflow chain against a copy of the built
- * library whose per-record counters are stripped out (bench/run.ts makes it):
- * what counting records for metrics costs.
+ * can skip work. (Figure 1b, what counting records costs, is counting-cost.ts.)
  */
 import { from, filter as rxFilter, map as rxMap } from 'rxjs';
 import { collectionSource, filter, map, pipeline } from 'onceflow';
@@ -38,18 +36,6 @@ export async function onceflowChain(input: readonly number[], checkpoints?: Chec
   return { checkpoints: await runJob(job), sum: into.sum };
 }
 
-/** The chain on a copy of the library without record counters (figure 1b). */
-async function uncountedChain(library: typeof import('onceflow'), input: readonly number[]): Promise<number> {
-  const into = { sum: 0 };
-  await library
-    .pipeline({ id: 'bench-chain-uncounted' })
-    .from(library.collectionSource(input))
-    .pipe(library.map(double), library.filter(notThird), library.map(inc))
-    .to(summingSink(into))
-    .run();
-  return into.sum;
-}
-
 /** Fail loudly if two variants did different work. */
 export function sameSum(a: number, b: number): void {
   if (a !== b) throw new Error(`variants disagree: sums ${a} and ${b}`);
@@ -67,26 +53,12 @@ export async function throughput({ full }: BenchOptions): Promise<Figure[]> {
   };
   sameSum(rxjsSum, onceflowSum);
   const { a: rx, b: once } = await interleaved(5, () => rxjsChain(input), () => onceflowChain(input));
-  const uncountedLibrary = (await import(new URL('./uncounted/index.js', import.meta.url).href)) as typeof import('onceflow');
-  let uncountedSum = 0;
-  const { a: counted, b: uncounted } = await interleaved(
-    5,
-    () => onceflowChain(input),
-    async () => (uncountedSum = await uncountedChain(uncountedLibrary, input)),
-  );
-  sameSum(onceflowSum, uncountedSum);
   return [
     {
       figure: `1. map/filter/map, ${records / 1e6}M records, no checkpoints, vs plain RxJS`,
       ...rateFigure(records, once, rx),
       target: { op: '>=', value: 0.9 },
       details: { records, seconds: { onceflow: once, rxjs: rx }, firstRunSeconds: firstRun },
-    },
-    {
-      figure: `1b. the same chain, records counted for metrics vs the library with its counters stripped out`,
-      ...rateFigure(records, counted, uncounted),
-      target: { op: '>=', value: 0.95 },
-      details: { records, seconds: { counted, uncounted } },
     },
   ];
 }

@@ -336,7 +336,9 @@ export class JobMetrics implements SplitMetricsReporter {
     this.flowControlPaused(false);
     this.alignments.clear();
     for (const stats of this.checkpoints.values()) {
-      if (stats.status === 'in-progress') this.checkpoints.set(stats.id, { ...stats, status: 'failed', failure: 'the attempt ended before it completed' });
+      if (stats.status !== 'in-progress') continue;
+      this.failed++;
+      this.checkpoints.set(stats.id, { ...stats, status: 'failed', failure: 'the attempt ended before it completed' });
     }
   }
 

@@ -151,6 +151,9 @@ test('counts go on across restarts, and each restart is recorded with its error'
   assert.is(m.restarts[0]?.errorName, 'RangeError');
   assert.match(m.restarts[0]?.error ?? '', /^injected at \d+$/);
   assert.ok(m.checkpoints.restoredFrom !== undefined && m.checkpoints.restoredFrom > 0);
+  // A checkpoint in progress when the attempt failed is counted as failed, as its row says.
+  assert.is(m.checkpoints.failed, m.checkpoints.history.filter((c) => c.status === 'failed').length);
+  assert.is(m.checkpoints.completed, m.checkpoints.history.filter((c) => c.status === 'completed').length);
   // The replayed records went through twice: the counts are of work done, over both attempts.
   const sourceOut = stage(m, '0-collection').recordsOut ?? 0;
   assert.ok(sourceOut > 20_000, `source emitted ${sourceOut}`);

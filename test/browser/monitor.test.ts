@@ -13,7 +13,7 @@ import { collectionSource, filter, fixedDelayRestart, map, memoryStore, pipeline
 import type { Sink } from 'onceflow';
 
 /** Where Debian's `chromium` package puts the browser; `.ci/run` installs it. */
-export const chromiumPath = process.env.ONCEFLOW_CHROMIUM ?? '/usr/bin/chromium';
+const chromiumPath = process.env.ONCEFLOW_CHROMIUM ?? '/usr/bin/chromium';
 const resultsDir = fileURLToPath(new URL('../../test-results/', import.meta.url));
 const waitMs = 20_000;
 const quiet = { info() {}, warn() {}, error() {} };

@@ -6,13 +6,13 @@
  * under bench/results for comparison across commits.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Figure } from './measure.js';
 import { runChild } from './measure.js';
 
-const benchmarks = ['throughput', 'checkpoint-overhead', 'keyed-count', 'flow-control', 'recovery'];
+const benchmarks = ['throughput', 'counting-cost', 'checkpoint-overhead', 'keyed-count', 'flow-control', 'recovery'];
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -55,10 +55,30 @@ function table(figures: readonly Figure[]): string {
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
+/**
+ * A copy of the built library with its per-record counters (`this.recordsIn++`)
+ * taken out, for figure 1b: the same code with and without record counting. Fails if it finds none, so a renamed counter cannot make 1b
+ * compare the library with itself.
+ */
+function uncountedCopy(from: string, to: string): void {
+  rmSync(to, { recursive: true, force: true });
+  cpSync(from, to, { recursive: true });
+  let stripped = 0;
+  for (const entry of readdirSync(to, { recursive: true, encoding: 'utf8' })) {
+    if (!entry.endsWith('.js')) continue;
+    const file = `${to}/${entry}`;
+    const code = readFileSync(file, 'utf8');
+    const uncounted = code.replaceAll('this.recordsIn++;', () => (stripped++, '/* record counter stripped */;'));
+    if (uncounted !== code) writeFileSync(file, uncounted);
+  }
+  if (stripped < 2) throw new Error(`found ${stripped} record counters (this.recordsIn++) to strip in ${from}; figure 1b needs the operator's and the sink's`);
+}
+
 const tsc = `${root}node_modules/typescript/bin/tsc`;
 console.error('building the library (dist) and the benchmarks (bench/.build) ...');
 sh(process.execPath, [tsc, '-p', 'tsconfig.build.json']);
 sh(process.execPath, [tsc, '-p', 'bench/tsconfig.json']);
+uncountedCopy(`${root}dist`, `${root}bench/.build/uncounted`);
 
 const startedAt = new Date();
 const loadBefore = loadavg();

@@ -3,10 +3,11 @@
  *
  * Phases run in order and stop at the first failure: the compiler over everything
  * (which is also the type-level suite in test/types: an unused `@ts-expect-error`
- * fails it), the unit suites, the package as npm ships it, then the integration suites
- * against real servers that the service harness brings up (and stops again, whatever
- * happens). Each uvu phase runs in its own process so a crashed suite cannot hide the
- * others' results, and the totals are summed into one closing line that CI reads.
+ * fails it), the unit suites, the package as npm ships it, the browser suite (the
+ * monitor page in Debian's headless Chromium), then the integration suites against
+ * real servers that the service harness brings up (and stops again, whatever happens).
+ * Each uvu phase runs in its own process so a crashed suite cannot hide the others'
+ * results, and the totals are summed into one closing line that CI reads.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -44,6 +45,20 @@ async function run(label: string, command: string, args: string[], env: NodeJS.P
   onOutput?.(out);
   if (status !== 0) throw new PhaseFailed(`${label} failed (exit ${status})`);
   return out;
+}
+
+/** Where test/browser finds Chromium (Debian's `chromium` package; `.ci/run` installs it). */
+const chromium = process.env.ONCEFLOW_CHROMIUM ?? '/usr/bin/chromium';
+
+/** The browser suite needs Chromium: without it the phase fails and says how to get it, never skips. */
+async function browserPhase(dir: string): Promise<void> {
+  if (!existsSync(`${root}${dir}`)) return;
+  if (!existsSync(chromium)) {
+    throw new PhaseFailed(
+      `browser tests need Chromium at ${chromium}, and it is missing: run .ci/run (it installs it), or apt-get install -y chromium, or set ONCEFLOW_CHROMIUM to a Chromium binary`,
+    );
+  }
+  await uvuPhase('browser tests (the monitor page in headless Chromium; screenshot in test-results/)', dir);
 }
 
 async function uvuPhase(label: string, dir: string, env?: NodeJS.ProcessEnv): Promise<void> {
@@ -91,6 +106,7 @@ try {
   await uvuPhase('unit tests', 'test/unit');
   await uvuPhase('fault-injection tests (thrown failures, SIGKILLed processes)', 'test/fault');
   await uvuPhase('package (npm pack, installed into an empty project, a TypeScript consumer compiled and run)', 'test/package');
+  await browserPhase('test/browser');
   await integrationPhase('test/integration');
 } catch (error) {
   console.error(`\n${messageOf(error)}`);

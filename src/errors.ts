@@ -35,6 +35,17 @@ export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * `text` with credentials masked: the password of a URL (`redis://user:***@host`)
+ * and the value of query parameters named like a secret (`?token=***`). Whatever
+ * onceflow shows outside the process (the monitor page, its JSON API) goes through it.
+ */
+export function maskSecrets(text: string): string {
+  return text
+    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s:/?#@]*):([^\s/?#@]+)@/gi, '$1$2:***@')
+    .replace(/([?&;][\w.-]*(?:password|passwd|pwd|secret|token|api_?key|signature|credential)[\w.-]*=)[^&;\s#"']*/gi, '$1***');
+}
+
 /** Options or a pipeline that cannot work as given. Never retriable. */
 export class ConfigurationError extends OnceflowError {
   override readonly name = 'ConfigurationError';

@@ -9,7 +9,7 @@ export { Stream } from './dsl/stream.js';
 export type { EndToEnd, SinkCheck } from './dsl/stream.js';
 export { union } from './dsl/union.js';
 export { Job } from './dsl/job.js';
-export type { PipelineOptions, CheckpointOptions, FlowControlOptions } from './runtime/settings.js';
+export type { PipelineOptions, CheckpointOptions, FlowControlOptions, MetricsOptions, MonitorOptions } from './runtime/settings.js';
 export type { Logger, LogMethod, LogFields } from './contracts/logger.js';
 export { stderrLogger } from './runtime/stderr-logger.js';
 export type { LogLevel } from './runtime/stderr-logger.js';
@@ -70,6 +70,19 @@ export type { RestartStrategy } from './contracts/restart.js';
 
 // Running jobs
 export type { JobHandle, JobResult, JobEvent } from './runtime/job-runner.js';
+export type {
+  JobMetricsSnapshot,
+  JobStatus,
+  StageKind,
+  StageMetrics,
+  EdgeMetrics,
+  SplitMetrics,
+  CheckpointStats,
+  RestartStats,
+} from './runtime/metrics.js';
+export type { SplitMetricsReporter } from './contracts/metrics.js';
+export { MonitorError } from './runtime/monitor.js';
+export { maskSecrets } from './errors.js';
 
 // Connectors
 export { collectionSource } from './connectors/collection/source.js';

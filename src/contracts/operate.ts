@@ -18,8 +18,16 @@ export interface ElementHandlers<In, Out> {
  * Subscribes with a Subscriber subclass rather than a partial observer, the way
  * RxJS's own operators do: no wrapping per subscription and one method call and
  * one `instanceof` per element.
+ *
+ * It counts the records it takes in: one field increment, which is what makes
+ * per-operator record metrics nearly free (the runtime's metrics read
+ * `recordsIn` of the subscriber that consumes each flow instead of putting a
+ * counting stage of its own between two operators).
  */
-class ElementSubscriber<In, Out> extends Subscriber<In | Marker> {
+export class ElementSubscriber<In, Out> extends Subscriber<In | Marker> {
+  /** Records (not markers) received so far. */
+  recordsIn = 0;
+
   constructor(
     private readonly out: Subscriber<Out | Marker>,
     private readonly handlers: ElementHandlers<In, Out>,
@@ -33,6 +41,7 @@ class ElementSubscriber<In, Out> extends Subscriber<In | Marker> {
         if (this.handlers.marker) this.handlers.marker(value, this.out);
         else this.out.next(value);
       } else {
+        this.recordsIn++;
         this.handlers.record(value, this.out);
       }
     } catch (error) {

@@ -73,6 +73,12 @@ export function pipeline<const O extends PipelineOptions>(options: O): Pipeline<
   if (!(high >= 1) || !(low >= 0) || low >= high) {
     throw new ConfigurationError(`flowControl needs 0 <= lowWaterMark < highWaterMark, got ${low} and ${high}`);
   }
+  const interval = options.metrics?.interval;
+  if (interval !== undefined && !(interval > 0)) throw new ConfigurationError(`metrics.interval must be a positive number of ms, got ${interval}`);
+  const monitor = options.monitor;
+  if (monitor && !(Number.isInteger(monitor.port) && monitor.port >= 0 && monitor.port <= 65535)) {
+    throw new ConfigurationError(`monitor.port must be a TCP port (0 for any free one), got ${JSON.stringify(monitor.port)}`);
+  }
   return new Pipeline({
     id: options.id,
     guarantee,
@@ -81,5 +87,7 @@ export function pipeline<const O extends PipelineOptions>(options: O): Pipeline<
     flowControl: { highWaterMark: high, lowWaterMark: low },
     logger: options.logger ?? stderrLogger(),
     signals: options.signals ?? true,
+    metrics: options.metrics ?? {},
+    monitor,
   });
 }

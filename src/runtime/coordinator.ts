@@ -3,17 +3,29 @@ import type { OperatorSnapshot } from '../snapshot/state.js';
 import type { Checkpoint, SinkSnapshot, SnapshotStore } from '../snapshot/store.js';
 import { CheckpointFailedError } from '../errors.js';
 
-/** A checkpoint finished or was discarded. */
+/** A checkpoint was triggered, finished or was discarded. */
 export type CheckpointEvent =
+  | {
+      readonly type: 'checkpoint-triggered';
+      readonly checkpointId: number;
+      /** Taken because the job is ending (sources exhausted, or drained). */
+      readonly final: boolean;
+      /** ms since the epoch (the barrier's timestamp). */
+      readonly triggeredAt: number;
+    }
   | {
       readonly type: 'checkpoint-completed';
       readonly checkpointId: number;
       /** Taken when the job ended (sources exhausted, or drained). */
       readonly final: boolean;
+      /** ms since the epoch (the barrier's timestamp). */
+      readonly triggeredAt: number;
       /** From trigger to persisted and committed, in ms. */
       readonly durationMs: number;
       /** Bytes the snapshot store wrote. */
       readonly bytes: number;
+      /** Time the snapshot store took to write it, in ms. */
+      readonly storeWriteMs: number;
     }
   | { readonly type: 'checkpoint-failed'; readonly checkpointId: number; readonly error: CheckpointFailedError };
 
@@ -162,6 +174,7 @@ export class CheckpointCoordinator {
       timer: setTimeout(() => this.expire(id), this.options.timeout),
     };
     this.pending.set(id, p);
+    this.options.onEvent({ type: 'checkpoint-triggered', checkpointId: id, final, triggeredAt: barrier.timestamp });
     for (const source of this.options.sources) p.sources[source.id] = source.inject(barrier);
     this.schedule();
   }
@@ -190,7 +203,9 @@ export class CheckpointCoordinator {
       sinks,
     };
     try {
+      const writeStarted = performance.now();
       const bytes = await this.options.store.save(checkpoint);
+      const storeWriteMs = performance.now() - writeStarted;
       this.carried.clear();
       this.pending.delete(p.barrier.checkpointId);
       await this.options.commit(checkpoint);
@@ -201,8 +216,10 @@ export class CheckpointCoordinator {
         type: 'checkpoint-completed',
         checkpointId: checkpoint.checkpointId,
         final: p.final,
+        triggeredAt: p.barrier.timestamp,
         durationMs: performance.now() - p.startedAt,
         bytes,
+        storeWriteMs,
       });
     } catch (error) {
       this.fatal(error);

@@ -7,6 +7,9 @@ import type { PipelineSettings } from './settings.js';
 import type { Committer, Sink } from '../contracts/sink.js';
 import type { Source } from '../contracts/source.js';
 import type { Wiring } from './wiring.js';
+import { operatorTaskId, sinkTaskId, sourceTaskId } from './wiring.js';
+import { CountingSubscriber } from './metrics.js';
+import type { JobMetrics } from './metrics.js';
 import { alignBarriers } from './alignment.js';
 import { CheckpointCoordinator } from './coordinator.js';
 import type { CheckpointEvent } from './coordinator.js';
@@ -19,6 +22,7 @@ import type { SinkTaskWriter } from './sink-task.js';
 import { commitAll } from './commit.js';
 import { ConfigurationError } from '../errors.js';
 import { SourceTask } from './source-task.js';
+import type { SourceCheckpoint } from './source-task.js';
 import { messageOf } from '../errors.js';
 
 /** Everything a job is made of, as `Stream.to()` left it. */
@@ -42,6 +46,7 @@ export class Execution implements Wiring {
   private readonly statefulOperators: string[] = [];
   private operatorCount = 0;
   private readonly operatorIds = new Set<string>();
+  private readonly reportedSplits = new Map<string, Set<string>>();
   private readonly gauge: InFlightGauge;
   private coordinator: CheckpointCoordinator | undefined;
   private subscription: Subscription | undefined;
@@ -61,6 +66,7 @@ export class Execution implements Wiring {
     private readonly store: SnapshotStore,
     private readonly restored: Checkpoint | undefined,
     private readonly onCheckpoint: (event: CheckpointEvent) => void,
+    private readonly metrics: JobMetrics,
   ) {
     // run() may throw before it awaits the result; a failure reported meanwhile must not crash the process.
     this.result.catch(() => {});
@@ -68,13 +74,19 @@ export class Execution implements Wiring {
     this.gauge = new InFlightGauge(
       highWaterMark,
       lowWaterMark,
-      () => this.sources.forEach((s) => s.pause()),
-      () => this.sources.forEach((s) => s.resume()),
+      () => {
+        this.metrics.flowControlPaused(true);
+        this.sources.forEach((s) => s.pause());
+      },
+      () => {
+        this.metrics.flowControlPaused(false);
+        this.sources.forEach((s) => s.resume());
+      },
     );
   }
 
   source<T>(source: Source<T, Guarantee, Replay>): Flow<T> {
-    const id = `${this.sources.length}-${source.name}`;
+    const id = sourceTaskId(this.sources.length, source.name);
     const task = new SourceTask<T>(id, source, this.job.settings.id, this.restored?.sources[id], () => this.finishIfExhausted(), this.job.settings.logger);
     this.sources.push(task as SourceTask<unknown>);
     if (this.draining) task.drain();
@@ -82,10 +94,8 @@ export class Execution implements Wiring {
   }
 
   operator<In, Out>(operator: Operator<In, Out, Guarantee, Replay>, input: Flow<In>): Flow<Out> {
-    const info = operator[operatorInfo];
     // A stable id keeps an operator's state when operators are added before it; without one, its place in the plan is its id.
-    const position = this.operatorCount++;
-    const id = info.uid ?? `${position}-${info.name}`;
+    const id = operatorTaskId(this.operatorCount++, operator[operatorInfo]);
     if (this.operatorIds.has(id)) throw new ConfigurationError(`two operators of job '${this.job.settings.id}' have the id '${id}': give each a different uid()`);
     this.operatorIds.add(id);
     const state = new StateRegistry(this.restored?.operators[id]);
@@ -102,7 +112,7 @@ export class Execution implements Wiring {
   /** Run to the end; resolves with how it ended, rejects with the first failure. */
   async run(): Promise<ExecutionOutcome> {
     const { settings, sink } = this.job;
-    const sinkId = `sink-${sink.name}`;
+    const sinkId = sinkTaskId(sink.name);
     const restoredId = this.restored?.checkpointId ?? 0;
     const restoredSink = this.restored?.sinks[sinkId];
     let writer: { close(): void | Promise<void> } | undefined;
@@ -149,6 +159,8 @@ export class Execution implements Wiring {
         operatorIds: this.statefulOperators,
         sinkIds: [sinkId],
         commit: async (checkpoint) => {
+          // Until readers report per split, a source's position as of the latest checkpoint stands for its one split.
+          this.reportSplits(checkpoint.sources);
           const committables = checkpoint.sinks[sinkId]?.committables ?? [];
           if (this.committer && committables.length > 0) await this.commit(this.committer, committables, checkpoint.checkpointId);
         },
@@ -164,7 +176,8 @@ export class Execution implements Wiring {
           this.succeedIfDone();
         },
       }));
-      this.subscription = flow.subscribe(task);
+      // A CountingSubscriber, not the bare task: the sink's input is counted without a stage of its own.
+      this.subscription = flow.subscribe(new CountingSubscriber(task));
       this.coordinator.start();
       this.finishIfExhausted();
       return await this.result;
@@ -196,6 +209,19 @@ export class Execution implements Wiring {
     if (this.settled) return;
     this.settled = true;
     this.settle.reject(error);
+  }
+
+  /** Split positions as of the checkpoint just completed; a split that finished since the last one is no longer reported. */
+  private reportSplits(sources: Readonly<Record<string, unknown>>): void {
+    for (const [sourceId, stored] of Object.entries(sources)) {
+      const now = new Set<string>();
+      for (const { split, position } of (stored as SourceCheckpoint).splits) {
+        now.add(split.splitId);
+        this.metrics.splitPosition(sourceId, split.splitId, position);
+      }
+      for (const splitId of this.reportedSplits.get(sourceId) ?? []) if (!now.has(splitId)) this.metrics.splitRemoved(sourceId, splitId);
+      this.reportedSplits.set(sourceId, now);
+    }
   }
 
   private async commit(committer: Committer<unknown>, committables: readonly unknown[], checkpointId: number): Promise<void> {

@@ -8,12 +8,17 @@ import { isRetriable, JobFailedError, messageOf } from '../errors.js';
 import { Execution } from './execution.js';
 import type { ExecutionOutcome, JobPlan } from './execution.js';
 import { handleSignals } from './signals.js';
+import { instrumentPlan, JobMetrics } from './metrics.js';
+import type { JobMetricsSnapshot } from './metrics.js';
+import { serveMonitor } from './monitor.js';
 
 /** Something that happened to a running job, for monitoring. */
 export type JobEvent =
   | CheckpointEvent
   | { readonly type: 'restored'; readonly checkpointId: number }
-  | { readonly type: 'restarting'; readonly attempt: number; readonly delayMs: number; readonly error: unknown };
+  | { readonly type: 'restarting'; readonly attempt: number; readonly delayMs: number; readonly error: unknown }
+  /** Every `metrics.interval` ms, when set. */
+  | { readonly type: 'metrics'; readonly metrics: JobMetricsSnapshot };
 
 /** How a job ended. */
 export interface JobResult {
@@ -25,7 +30,7 @@ export interface JobResult {
 
 /** A running job. */
 export interface JobHandle {
-  /** Checkpoints completed and failed, restores and restarts; completes when the job ends. */
+  /** Checkpoints triggered, completed and failed, restores, restarts and (with `metrics.interval`) metrics; completes when the job ends. */
   readonly events: Observable<JobEvent>;
   /** Settles when the job ends: with its result, or a {@link JobFailedError} once restarts are used up. */
   readonly done: Promise<JobResult>;
@@ -33,6 +38,10 @@ export interface JobHandle {
   drain(): Promise<JobResult>;
   /** End now without a final checkpoint; uncommitted writes are aborted by the next run. Resolves with {@link done}. */
   stop(): Promise<JobResult>;
+  /** Records in and out per stage, split positions, flow-control pauses, checkpoint history and restarts, as of now. */
+  metrics(): JobMetricsSnapshot;
+  /** Where the monitor page is (`http://127.0.0.1:8081/`) once it listens; undefined without `monitor`. */
+  readonly monitorUrl: Promise<string | undefined>;
 }
 
 /** Run a job, restarting it from its latest completed checkpoint as its restart strategy allows. */
@@ -41,11 +50,17 @@ export function startJob(job: JobPlan): JobHandle {
   const { logger } = settings;
   const jobId = settings.id;
   const events = new Subject<JobEvent>();
+  const metrics = new JobMetrics(settings.id, settings.guarantee, settings.metrics.records ?? true);
+  const instrumented: JobPlan = { ...job, plan: instrumentPlan(job.plan, job.sink, metrics) };
+  const monitor = settings.monitor ? serveMonitor(settings.monitor, settings.id, () => metrics.snapshot()) : undefined;
+  const metricsTimer =
+    settings.metrics.interval === undefined ? undefined : setInterval(() => events.next({ type: 'metrics', metrics: metrics.snapshot() }), settings.metrics.interval);
+  metricsTimer?.unref();
   const store: SnapshotStore = settings.checkpoints ? (settings.checkpoints.store ?? fileStore()) : memoryStore();
   const onEvent = (event: CheckpointEvent): void => {
     if (event.type === 'checkpoint-completed') {
       logger.debug({ jobId, checkpointId: event.checkpointId, durationMs: event.durationMs, bytes: event.bytes, final: event.final }, 'checkpoint completed');
-    } else {
+    } else if (event.type === 'checkpoint-failed') {
       logger.warn({ jobId, checkpointId: event.checkpointId, err: event.error }, 'checkpoint discarded');
     }
     events.next(event);
@@ -61,6 +76,8 @@ export function startJob(job: JobPlan): JobHandle {
       { jobId, guarantee: settings.guarantee, checkpointInterval: settings.checkpoints?.interval, store: settings.checkpoints ? store.location : undefined },
       'job starting',
     );
+    // A monitor that cannot listen fails the job before it reads anything: the user asked to watch it.
+    await monitor?.listening;
     for (let attempt = 1, failures = 0; ; attempt++) {
       const restored = settings.checkpoints ? await latestCheckpoint() : undefined;
       if (restored) {
@@ -75,21 +92,40 @@ export function startJob(job: JobPlan): JobHandle {
       } else if (settings.checkpoints) {
         logger.info({ jobId, attempt, store: store.location }, 'no checkpoint to restore: starting from the beginning of the sources');
       }
-      current = new Execution(job, store, restored, onEvent);
+      metrics.attemptStarted(attempt, restored?.checkpointId);
+      current = new Execution(
+        instrumented,
+        store,
+        restored,
+        (event) => {
+          metrics.checkpoint(event);
+          onEvent(event);
+        },
+        metrics,
+      );
       if (stopping()) current.stop();
       if (ending === 'drain') current.drain();
       try {
-        return { outcome: await current.run(), attempts: attempt };
+        const outcome = await current.run();
+        metrics.attemptEnded();
+        metrics.ended(outcome);
+        return { outcome, attempts: attempt };
       } catch (error) {
-        if (stopping()) return { outcome: 'stopped', attempts: attempt };
+        metrics.attemptEnded();
+        if (stopping()) {
+          metrics.ended('stopped');
+          return { outcome: 'stopped', attempts: attempt };
+        }
         failures++;
         const delay = isRetriable(error) ? settings.restart?.nextDelay(failures) : undefined;
         const reason = messageOf(error);
         if (delay === undefined) {
+          metrics.ended('failed');
           logger.error({ jobId, attempt, err: error }, `job failed after ${attempt} attempt(s); no restart left`);
           throw new JobFailedError(`job '${jobId}' failed after ${attempt} attempt(s): ${reason}`, attempt, { cause: error });
         }
         logger.warn({ jobId, attempt: attempt + 1, delayMs: delay, err: error }, `job '${jobId}' failed; restarting from its latest checkpoint in ${delay} ms`);
+        metrics.restarting(attempt + 1, delay, error);
         events.next({ type: 'restarting', attempt: attempt + 1, delayMs: delay, error });
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, delay);
@@ -98,7 +134,10 @@ export function startJob(job: JobPlan): JobHandle {
             resolve();
           };
         });
-        if (stopping()) return { outcome: 'stopped', attempts: attempt };
+        if (stopping()) {
+          metrics.ended('stopped');
+          return { outcome: 'stopped', attempts: attempt };
+        }
       }
     }
   }
@@ -124,15 +163,29 @@ export function startJob(job: JobPlan): JobHandle {
   };
   const unhandleSignals = settings.signals ? handleSignals({ jobId, logger, drain: () => void drain(), stop: () => void stop() }) : () => {};
   const done = run()
+    .catch((error: unknown) => {
+      // The monitor failed to listen, or the store to load: still a failed job on the page and in metrics().
+      metrics.ended('failed');
+      throw error;
+    })
     .then((result) => {
       logger.info({ jobId, outcome: result.outcome, attempts: result.attempts }, `job ended: ${result.outcome}`);
       return result;
     })
-    .finally(() => {
+    .finally(async () => {
       unhandleSignals();
+      clearInterval(metricsTimer);
+      await monitor?.close();
       events.complete();
     });
   // A caller that only uses events must not see an unhandled rejection; `done` still rejects for those who await it.
   done.catch(() => {});
-  return { events: events.asObservable(), done, drain, stop };
+  return {
+    events: events.asObservable(),
+    done,
+    drain,
+    stop,
+    metrics: () => metrics.snapshot(),
+    monitorUrl: monitor ? monitor.listening : Promise.resolve(undefined),
+  };
 }

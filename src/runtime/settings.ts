@@ -27,6 +27,27 @@ export interface FlowControlOptions {
   readonly lowWaterMark?: number;
 }
 
+/** What a job measures and how often it reports it. */
+export interface MetricsOptions {
+  /**
+   * Report records in and out of every source, operator and sink. Default true. Operators and
+   * the sink count what they take in either way (one field increment a record, figure 1b of the
+   * benchmarks); off, the counts are not reported, and the inputs of `union` and of raw RxJS
+   * inside `rx()`, which are counted by a subscriber of their own, are left as they are.
+   */
+  readonly records?: boolean;
+  /** Emit a `metrics` event on `handle.events` every this many ms. Default: none (`handle.metrics()` is always there). */
+  readonly interval?: number;
+}
+
+/** Where the live web page and its JSON API listen. */
+export interface MonitorOptions {
+  /** TCP port; 0 picks a free one (see `handle.monitorUrl`). */
+  readonly port: number;
+  /** Interface to bind. Default 127.0.0.1: only this machine can see the page. */
+  readonly host?: string;
+}
+
 /** Options of `pipeline()`. */
 export interface PipelineOptions {
   /** The job's id. Checkpoints are stored under it, so a process started again with the same id resumes. */
@@ -48,6 +69,10 @@ export interface PipelineOptions {
    * handle signals yourself with `handle.drain()` and `handle.stop()`.
    */
   readonly signals?: boolean;
+  /** What to measure. Default: records counted, no periodic `metrics` events. */
+  readonly metrics?: MetricsOptions;
+  /** Serve a live web page and a JSON API about the job. Default: off. */
+  readonly monitor?: MonitorOptions;
 }
 
 /** @internal {@link PipelineOptions} with what the runtime needs resolved. */
@@ -59,4 +84,6 @@ export interface PipelineSettings {
   readonly flowControl: FlowControlOptions;
   readonly logger: Logger;
   readonly signals: boolean;
+  readonly metrics: MetricsOptions;
+  readonly monitor: MonitorOptions | undefined;
 }

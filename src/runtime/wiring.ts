@@ -16,3 +16,21 @@ export interface Wiring {
   /** Merge flows into one, aligning their barriers. */
   union<T>(inputs: Flow<T>[]): Flow<T>;
 }
+
+/** The id a job's `index`-th source (counting from 0) is checkpointed and measured under. */
+export function sourceTaskId(index: number, name: string): string {
+  return `${index}-${name}`;
+}
+
+/**
+ * The id a job's `index`-th operator is checkpointed and measured under: its
+ * `uid()` when it has one, so its state survives operators added before it.
+ */
+export function operatorTaskId(index: number, info: { readonly name: string; readonly uid?: string | undefined }): string {
+  return info.uid ?? `${index}-${info.name}`;
+}
+
+/** The id a job's sink is checkpointed and measured under. */
+export function sinkTaskId(name: string): string {
+  return `sink-${name}`;
+}

@@ -68,7 +68,7 @@ export type { FileSinkOptions } from './connectors/file/sink.js';
 export { textLines, jsonLines } from './connectors/shared/decoders.js';
 export type { RecordDecoder, TextLinesOptions } from './connectors/shared/decoders.js';
 export { FileReadError, FileWriteError, FileChangedError } from './connectors/file/errors.js';
-export { MalformedRecordError } from './connectors/shared/errors.js';
+export { LineTooLongError, MalformedRecordError } from './connectors/shared/errors.js';
 export { rollingFileSink } from './connectors/rolling-file/sink.js';
 export type { RollingFileSinkOptions, RollingFileWriterState, InProgressPartFile } from './connectors/rolling-file/sink.js';
 export type { PendingPartFile } from './connectors/rolling-file/committer.js';

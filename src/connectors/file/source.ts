@@ -4,10 +4,10 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { Source, SourceOutput, SourceReader } from '../../contracts/source.js';
 import { ConfigurationError } from '../../errors.js';
-import { LineSplitter } from '../shared/line-splitter.js';
+import { checkMaxLineLength, LineSplitter } from '../shared/line-splitter.js';
 import type { RecordDecoder } from '../shared/decoders.js';
 import { textLines } from '../shared/decoders.js';
-import { MalformedRecordError } from '../shared/errors.js';
+import { LineTooLongError, MalformedRecordError } from '../shared/errors.js';
 import { FileChangedError, FileReadError } from './errors.js';
 import { globToRegExp } from './glob.js';
 
@@ -53,6 +53,8 @@ export interface FileSourceOptions<T> {
   readonly readSize?: number;
   /** When set, the directory is listed again every this many ms for new files and the source never ends. */
   readonly monitorInterval?: number;
+  /** Longest line accepted, in bytes; a longer one fails the job with a {@link LineTooLongError} naming the file and the line's offset. Default 16 MiB. */
+  readonly maxLineLength?: number;
 }
 
 const hidden = /(^|\/)\./;
@@ -87,6 +89,7 @@ interface Settings<T> {
   readonly chunkSize: number;
   readonly readSize: number;
   readonly monitorInterval: number | undefined;
+  readonly maxLineLength: number;
 }
 
 function resolve<T>(options: FileSourceOptions<T>): Settings<T> {
@@ -103,6 +106,7 @@ function resolve<T>(options: FileSourceOptions<T>): Settings<T> {
     chunkSize,
     readSize,
     monitorInterval,
+    maxLineLength: checkMaxLineLength('fileSource', options.maxLineLength),
   };
 }
 
@@ -190,7 +194,9 @@ class FileReader<T> implements SourceReader<T, FilePosition> {
         else if (!this.paused && !this.closed) await this.readMore(file, output);
       }
     } catch (error) {
-      if (!this.closed) output.error(error);
+      // The splitter does not know where it is; the line it refused starts at the current file's next record.
+      const located = error instanceof LineTooLongError && this.file ? error.at(this.file.path, this.file.recordOffset) : error;
+      if (!this.closed) output.error(located);
     } finally {
       this.running = false;
     }
@@ -245,13 +251,13 @@ class FileReader<T> implements SourceReader<T, FilePosition> {
   private async openNext(): Promise<OpenFile | undefined> {
     const cursor = this.restoredCursor;
     if (cursor) {
-      const file = await openAt(cursor.path, cursor.offset, cursor);
+      const file = await openAt(cursor.path, cursor.offset, cursor, this.settings.maxLineLength);
       this.restoredCursor = undefined;
       return this.adopt(file);
     }
     if (this.queue.length === 0) this.queue = (await this.list()).filter((p) => !this.doneSet.has(p));
     const path = this.queue.shift();
-    return path === undefined ? undefined : this.adopt(await openAt(path, 0, undefined));
+    return path === undefined ? undefined : this.adopt(await openAt(path, 0, undefined, this.settings.maxLineLength));
   }
 
   private async adopt(file: OpenFile): Promise<OpenFile | undefined> {
@@ -299,7 +305,7 @@ class FileReader<T> implements SourceReader<T, FilePosition> {
   }
 }
 
-async function openAt(path: string, offset: number, expected: FileCursor | undefined): Promise<OpenFile> {
+async function openAt(path: string, offset: number, expected: FileCursor | undefined, maxLineLength: number): Promise<OpenFile> {
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');
@@ -319,7 +325,7 @@ async function openAt(path: string, offset: number, expected: FileCursor | undef
     if (expected && (info.dev !== expected.dev || info.ino !== expected.ino || headSha256 !== expected.headSha256)) {
       throw new FileChangedError(`${path} was replaced by another file since the checkpoint stored a position in it`, path);
     }
-    return { path, handle, dev: info.dev, ino: info.ino, headLength, headSha256, splitter: new LineSplitter(), readOffset: offset, recordOffset: offset };
+    return { path, handle, dev: info.dev, ino: info.ino, headLength, headSha256, splitter: new LineSplitter(maxLineLength), readOffset: offset, recordOffset: offset };
   } catch (error) {
     await handle.close();
     throw error;

@@ -87,7 +87,8 @@ export type { SocketSourceOptions, SocketPosition } from './connectors/socket/so
 export { socketSink } from './connectors/socket/sink.js';
 export type { SocketSinkOptions } from './connectors/socket/sink.js';
 export type { ReconnectOptions } from './connectors/shared/reconnect.js';
-export { SocketConnectError } from './connectors/socket/errors.js';
+export { SocketConnectError, SocketProtocolError, SocketAcknowledgementTimeoutError } from './connectors/socket/errors.js';
+export type { LineCountViolation } from './connectors/socket/errors.js';
 
 // Errors
 export { OnceflowError, ConfigurationError, CheckpointFailedError, CorruptCheckpointError, JobFailedError } from './errors.js';

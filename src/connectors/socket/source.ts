@@ -1,14 +1,13 @@
-import { connect } from 'node:net';
-import type { Socket } from 'node:net';
 import type { Source, SourceOutput, SourceReader } from '../../contracts/source.js';
 import { ConfigurationError } from '../../errors.js';
 import { MalformedRecordError } from '../shared/errors.js';
 import type { RecordDecoder } from '../shared/decoders.js';
 import { textLines } from '../shared/decoders.js';
-import { LineSplitter } from '../shared/line-splitter.js';
-import { Backoff, checkAddress, reconnectSettings } from '../shared/reconnect.js';
+import { checkMaxLineLength } from '../shared/line-splitter.js';
 import type { ReconnectOptions } from '../shared/reconnect.js';
-import { SocketConnectError } from './errors.js';
+import { connectionSettings, Reconnector } from './connection.js';
+import type { ConnectionSettings } from './connection.js';
+import { LineConnection } from './line-connection.js';
 
 /** Options of {@link socketSource}. */
 export interface SocketSourceOptions<T> {
@@ -20,6 +19,10 @@ export interface SocketSourceOptions<T> {
   readonly decoder?: RecordDecoder<T>;
   /** Backoff and attempts when the connection is lost or cannot be made. */
   readonly reconnect?: ReconnectOptions;
+  /** Longest wait for one connection attempt, in ms. Default 10 000. */
+  readonly connectTimeout?: number;
+  /** Longest line accepted, in bytes; a longer one fails the job with a {@link LineTooLongError} naming the peer and the line's offset in the connection. Default 16 MiB. */
+  readonly maxLineLength?: number;
   /** Complete (a bounded source) when the peer closes the connection, instead of connecting again. Default false. */
   readonly endOnClose?: boolean;
   /** Records emitted before yielding to the event loop. Default 1024. */
@@ -36,54 +39,64 @@ export interface SocketPosition {
 
 /**
  * Reads lines from a TCP server, at-most-once: it reconnects with backoff
- * when the connection drops, but what the server sent while the job was down
- * or reconnecting, a partial line cut by the drop, and records read after the
- * last checkpoint of a failed attempt are lost, since nothing can send them
- * again. The `'at-most-once'` in its type keeps it out of pipelines that need more.
+ * when the connection drops or the server closes it, and emits every complete
+ * line received before that; but what the server sent while the job was down
+ * or reconnecting, a last line without a newline when the connection ends
+ * (unless `endOnClose`, when it is the stream's last line), and records read
+ * after the last checkpoint of a failed attempt are lost, since nothing can
+ * send them again. The `'at-most-once'` in its type keeps it out of pipelines that need more.
  */
 export function socketSource(options: SocketSourceOptions<string> & { readonly decoder?: undefined }): Source<string, 'at-most-once', 'deterministic'>;
 export function socketSource<T>(options: SocketSourceOptions<T> & { readonly decoder: RecordDecoder<T> }): Source<T, 'at-most-once', 'deterministic'>;
 export function socketSource<T>(options: SocketSourceOptions<T>): Source<T, 'at-most-once', 'deterministic'> {
-  const address = checkAddress('socketSource', options.host, options.port);
+  const connection = connectionSettings('socketSource', options);
   const chunkSize = options.chunkSize ?? 1024;
   if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new ConfigurationError(`socketSource chunkSize must be a whole number >= 1, got ${chunkSize}`);
-  const reconnect = reconnectSettings('socketSource', options.reconnect);
-  const decoder = (options.decoder ?? textLines()) as RecordDecoder<T>;
+  const settings: ReaderSettings<T> = {
+    connection,
+    decoder: (options.decoder ?? textLines()) as RecordDecoder<T>,
+    chunkSize,
+    endOnClose: options.endOnClose ?? false,
+    maxLineLength: checkMaxLineLength('socketSource', options.maxLineLength),
+  };
   return {
     name: 'socket',
     guarantee: 'at-most-once',
     replay: 'deterministic',
-    createReader: ({ restoredPosition: restored }) =>
-      new SocketReader(options, address, decoder, chunkSize, new Backoff(reconnect), (restored as SocketPosition | undefined)?.linesReceived ?? 0),
+    createReader: ({ restoredPosition: restored }) => new SocketReader(settings, (restored as SocketPosition | undefined)?.linesReceived ?? 0),
   };
 }
 
+interface ReaderSettings<T> {
+  readonly connection: ConnectionSettings;
+  readonly decoder: RecordDecoder<T>;
+  readonly chunkSize: number;
+  readonly endOnClose: boolean;
+  readonly maxLineLength: number;
+}
+
 class SocketReader<T> implements SourceReader<T, SocketPosition> {
-  private socket: Socket | undefined;
-  private splitter = new LineSplitter();
+  private readonly reconnector: Reconnector;
+  private readonly peer: string;
+  // Oldest first: a connection that ended stays until its lines are out, while the next one is already made.
+  private connections: LineConnection[] = [];
   private output: SourceOutput<T> | undefined;
   private paused = false;
   private closed = false;
   private scheduled = false;
-  // The peer closed the connection and endOnClose is set: complete once the lines received are out.
-  private ending = false;
   private completed = false;
-  // Bytes of this connection already emitted as records, for locating a malformed one.
-  private connectionOffset = 0;
-  private reconnectTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly options: SocketSourceOptions<T>,
-    private readonly address: string,
-    private readonly decoder: RecordDecoder<T>,
-    private readonly chunkSize: number,
-    private readonly backoff: Backoff,
+    private readonly settings: ReaderSettings<T>,
     private linesReceived: number,
-  ) {}
+  ) {
+    this.reconnector = new Reconnector(settings.connection);
+    this.peer = `tcp://${settings.connection.address}`;
+  }
 
   start(output: SourceOutput<T>): void {
     this.output = output;
-    this.connect();
+    this.connect(undefined);
   }
 
   position(): SocketPosition {
@@ -91,8 +104,8 @@ class SocketReader<T> implements SourceReader<T, SocketPosition> {
   }
 
   pause(): void {
+    // Sockets pause themselves after each chunk and resume only when their lines are taken.
     this.paused = true;
-    this.socket?.pause();
   }
 
   resume(): void {
@@ -103,58 +116,62 @@ class SocketReader<T> implements SourceReader<T, SocketPosition> {
 
   close(): void {
     this.closed = true;
-    clearTimeout(this.reconnectTimer);
-    this.socket?.destroy();
+    this.reconnector.close();
+    for (const connection of this.connections) connection.destroy();
   }
 
-  private connect(): void {
-    if (this.closed) return;
-    let failure: unknown;
-    const socket = connect({ host: this.options.host, port: this.options.port });
-    this.socket = socket;
-    socket.on('connect', () => this.backoff.reset());
-    socket.on('data', (chunk: Buffer) => {
-      this.splitter.push(chunk);
-      // Hold further data in the socket (TCP flow control) until these lines are out.
-      socket.pause();
-      this.emitChunk();
-    });
-    socket.on('error', (error) => (failure = error));
-    socket.on('close', () => {
-      if (this.closed || socket !== this.socket) return;
-      this.socket = undefined;
-      if (failure === undefined && this.options.endOnClose) {
-        this.ending = true;
-        this.emitChunk();
-      } else this.reconnect(failure ?? new Error('connection closed by peer'));
-    });
+  private connect(lastFailure: unknown): void {
+    this.reconnector.connect(lastFailure).then(
+      (socket) => {
+        if (this.closed) return socket.destroy();
+        this.reconnector.reset();
+        const connection = new LineConnection(socket, this.peer, this.settings.maxLineLength, {
+          readable: () => this.emitChunk(),
+          ended: () => this.ended(connection),
+        });
+        this.connections.push(connection);
+      },
+      (error: unknown) => this.fail(error),
+    );
   }
 
-  private reconnect(cause: unknown): void {
-    // A line cut by the drop cannot be completed by the next connection.
-    this.splitter = new LineSplitter();
-    this.connectionOffset = 0;
-    const delay = this.backoff.next();
-    if (delay === undefined) {
-      this.output?.error(new SocketConnectError(this.address, this.backoff.failures - 1, cause));
-      return;
-    }
-    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  // The connection ended: connect again at once (after backoff), while its lines are still being emitted.
+  private ended(connection: LineConnection): void {
+    if (this.closed || (connection.end === 'clean' && this.settings.endOnClose)) return this.emitChunk();
+    this.connect(connection.end === 'clean' ? new Error('connection closed by peer') : connection.failure);
+    this.emitChunk();
   }
 
   private emitChunk(): void {
     this.scheduled = false;
     const output = this.output;
     if (!output || this.closed || this.paused || this.completed) return;
-    if (this.drainLines(output, this.chunkSize) === this.chunkSize) {
-      this.schedule();
-    } else if (this.ending && !this.paused && !this.closed) {
-      const last = this.splitter.rest();
-      if (last) this.emit(last, last.length, output);
-      this.completed = true;
-      output.complete();
-    } else if (!this.paused) {
-      this.socket?.resume();
+    try {
+      let emitted = 0;
+      while (emitted < this.settings.chunkSize && !this.paused && !this.closed) {
+        const connection = this.connections[0];
+        if (!connection) return;
+        const line = connection.next();
+        if (line) {
+          this.emit(connection, line, output);
+          emitted++;
+          continue;
+        }
+        // Nothing more yet: next() let the socket read on, and its next chunk calls back.
+        if (!connection.end) return;
+        // Ended, and every complete line it brought is out.
+        this.connections.shift();
+        const last = connection.rest();
+        if (connection.end === 'clean' && this.settings.endOnClose) {
+          if (last) this.emit(connection, last, output);
+          if (this.closed) return;
+          this.completed = true;
+          return output.complete();
+        }
+      }
+      if (emitted === this.settings.chunkSize) this.schedule();
+    } catch (error) {
+      this.fail(error);
     }
   }
 
@@ -164,28 +181,20 @@ class SocketReader<T> implements SourceReader<T, SocketPosition> {
     setImmediate(() => this.emitChunk());
   }
 
-  private drainLines(output: SourceOutput<T>, limit: number): number {
-    let emitted = 0;
-    while (emitted < limit && !this.paused && !this.closed) {
-      const line = this.splitter.next();
-      if (!line) break;
-      this.emit(line, line.length + 1, output);
-      emitted++;
-    }
-    return emitted;
-  }
-
-  private emit(line: Buffer, length: number, output: SourceOutput<T>): void {
+  private emit(connection: LineConnection, line: Buffer, output: SourceOutput<T>): void {
     let record: T;
     try {
-      record = this.decoder.decode(line);
+      record = this.settings.decoder.decode(line);
     } catch (cause) {
-      this.close();
-      output.error(new MalformedRecordError(`tcp://${this.address}`, this.connectionOffset, cause));
-      return;
+      throw new MalformedRecordError(connection.peer, connection.lineOffset, cause);
     }
-    this.connectionOffset += length;
     this.linesReceived++;
     output.next(record);
+  }
+
+  private fail(error: unknown): void {
+    if (this.closed) return;
+    this.close();
+    this.output?.error(error);
   }
 }

@@ -1,9 +1,10 @@
 // What the socket fault tests share: a server of the test's own on 127.0.0.1,
 // and a job run in a child process whose exit the test checks.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 
 /** Listen on 127.0.0.1 at a free port. */
 export async function listen(onConnection: (socket: Socket) => void): Promise<{ server: Server; port: number }> {
@@ -86,4 +87,47 @@ export function runFaultJob(config: object, { endWithin = 20_000, exitWithin = 3
       resolve({ events, end, exited, stderr });
     });
   });
+}
+
+// Listens with a backlog of one and then blocks its thread, so it accepts nothing.
+const blockedListener = `
+const { createServer } = require('node:net');
+const { parentPort, workerData } = require('node:worker_threads');
+const server = createServer();
+server.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {
+  parentPort.postMessage(server.address().port);
+  Atomics.wait(new Int32Array(workerData), 0, 0);
+});`;
+
+/**
+ * A port on 127.0.0.1 where a connection attempt hangs, as with an unreachable
+ * host: a listener that accepts nothing and whose queue of connections is
+ * full, so the kernel ignores new ones.
+ */
+export async function unresponsiveServer(): Promise<{ port: number; close: () => Promise<void> }> {
+  const blocked = new SharedArrayBuffer(4);
+  const worker = new Worker(blockedListener, { eval: true, workerData: blocked });
+  const port = await new Promise<number>((resolve) => worker.once('message', resolve));
+  const fillers: Socket[] = [];
+  for (let hung = false; !hung && fillers.length < 10; ) {
+    const filler = connect({ host: '127.0.0.1', port });
+    filler.on('error', () => {});
+    fillers.push(filler);
+    hung = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(true), 300);
+      filler.once('connect', () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
+    });
+  }
+  return {
+    port,
+    close: async () => {
+      for (const filler of fillers) filler.destroy();
+      Atomics.store(new Int32Array(blocked), 0, 1);
+      Atomics.notify(new Int32Array(blocked), 0);
+      await worker.terminate();
+    },
+  };
 }

@@ -78,7 +78,7 @@ interface Connection {
   readonly counts: LineCountReader | undefined;
   // Why it ended, once it has: an error, a protocol violation, or the peer closing it.
   failure: unknown;
-  // The server acknowledged lines on it: it did its part, so its end starts the backoff over.
+  // The server acknowledged lines on it.
   progressed: boolean;
 }
 
@@ -190,8 +190,10 @@ class SocketWriter<T> implements SinkWriter<T, never, undefined> {
   private ended(connection: Connection): void {
     if (this.connection === connection) {
       this.connection = undefined;
-      // A peer that took lines and then dropped the connection is retried from the shortest delay; one that broke the protocol is not forgiven.
-      if (connection.progressed && !(connection.failure instanceof SocketProtocolError)) this.reconnector.reset();
+      // A peer that counted lines, or had none to count (an idle connection closed), did its part: retried from the shortest delay.
+      // One that broke the protocol, or dropped lines it never counted, is not forgiven: its backoff grows to the budget's end.
+      const didItsPart = connection.progressed || this.head === this.unconfirmed.length;
+      if (didItsPart && !(connection.failure instanceof SocketProtocolError)) this.reconnector.reset();
       this.lastFailure = connection.failure ?? new Error('connection closed by peer');
     }
     this.notify();

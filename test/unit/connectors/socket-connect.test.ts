@@ -3,15 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ConfigurationError, SocketConnectError, socketSink, socketSource } from 'onceflow';
-import { unresponsiveServer } from './socket-faults.js';
+import { unresponsiveServer, within } from './socket-faults.js';
 import { drain } from './helpers.js';
-
-// `work`, or a failure naming `what` if it has not settled within `ms`: without connectTimeout an attempt waits minutes.
-function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} still waiting after ${ms} ms`)), ms)));
-  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
-}
 
 const writerContext = { jobId: 'test', taskId: 'sink-socket', restoredCheckpointId: 0, restoredState: undefined };
 

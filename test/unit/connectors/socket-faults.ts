@@ -6,6 +6,13 @@ import type { Server, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
+/** `work`, or a failure naming `what` if it has not settled within `ms`: for waits that hang without the fix under test. */
+export function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} still waiting after ${ms} ms`)), ms)));
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
+
 /** Listen on 127.0.0.1 at a free port. */
 export async function listen(onConnection: (socket: Socket) => void): Promise<{ server: Server; port: number }> {
   const server = createServer((socket) => {

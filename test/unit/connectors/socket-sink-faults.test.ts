@@ -26,6 +26,21 @@ test('socket sink: when checkpoint timeouts fail the job while a barrier waits f
   assert.ok(run.exited, 'the process exits after the job failed');
 });
 
+test('socket sink: after checkpoint timeouts fail an attempt waiting for acknowledgements, the restart comes, and a stop during it lets the process exit', async () => {
+  let connections = 0;
+  const { server, port } = await listen((socket) => {
+    connections++;
+    silent(socket);
+  });
+  const config = { connector: 'sink', options: { host: '127.0.0.1', port }, checkpoints: { interval: 20, timeout: 100, tolerableFailures: 0 }, restarts: 100, stopAfter: 'restarting' };
+  const run = await runFaultJob(config);
+  await closeServer(server);
+  assert.ok(run.events.some((e) => e['event'] === 'restarting'), 'the job restarted');
+  assert.equal(run.end, { outcome: 'stopped' }, run.stderr);
+  assert.ok(connections <= 3, `${connections} connections`);
+  assert.ok(run.exited, 'the process exits after stop()');
+});
+
 test('socket sink: a wait for acknowledgements past ackTimeout fails with a SocketAcknowledgementTimeoutError naming the peer and the counts', async () => {
   const { server, port } = await listen(silent);
   const run = await runFaultJob({ connector: 'sink', options: { host: '127.0.0.1', port, ackTimeout: 300 }, records: 100, checkpoints: { interval: 20 } });

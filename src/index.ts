@@ -96,7 +96,7 @@ export type { FileSinkOptions } from './connectors/file/sink.js';
 export { textLines, jsonLines } from './connectors/shared/decoders.js';
 export type { RecordDecoder, TextLinesOptions } from './connectors/shared/decoders.js';
 export { FileReadError, FileWriteError, FileChangedError } from './connectors/file/errors.js';
-export { MalformedRecordError } from './connectors/shared/errors.js';
+export { LineTooLongError, MalformedRecordError } from './connectors/shared/errors.js';
 export { rollingFileSink } from './connectors/rolling-file/sink.js';
 export type { RollingFileSinkOptions, RollingFileWriterState, InProgressPartFile } from './connectors/rolling-file/sink.js';
 export type { PendingPartFile } from './connectors/rolling-file/committer.js';
@@ -115,7 +115,8 @@ export type { SocketSourceOptions, SocketPosition, SocketSplit } from './connect
 export { socketSink } from './connectors/socket/sink.js';
 export type { SocketSinkOptions } from './connectors/socket/sink.js';
 export type { ReconnectOptions } from './connectors/shared/reconnect.js';
-export { SocketConnectError } from './connectors/socket/errors.js';
+export { SocketConnectError, SocketProtocolError, SocketAcknowledgementTimeoutError } from './connectors/socket/errors.js';
+export type { LineCountViolation } from './connectors/socket/errors.js';
 
 // Errors
 export { OnceflowError, ConfigurationError, CheckpointFailedError, CommitFailedError, CorruptCheckpointError, JobFailedError, isRetriable } from './errors.js';

@@ -7,8 +7,8 @@ import { ConfigurationError } from '../../errors.js';
 import type { RecordDecoder } from '../shared/decoders.js';
 import { textLines } from '../shared/decoders.js';
 import { staticSplitEnumerator } from '../shared/enumerators.js';
-import { MalformedRecordError } from '../shared/errors.js';
-import { LineSplitter } from '../shared/line-splitter.js';
+import { LineTooLongError, MalformedRecordError } from '../shared/errors.js';
+import { checkMaxLineLength, LineSplitter } from '../shared/line-splitter.js';
 import { FileChangedError, FileReadError } from './errors.js';
 import { globToRegExp } from './glob.js';
 
@@ -73,6 +73,8 @@ export interface FileSourceOptions<T> {
   readonly readSize?: number;
   /** When set, the directory is listed again every this many ms for new files and the source never ends. */
   readonly monitorInterval?: number;
+  /** Longest line accepted, in bytes; a longer one fails the job with a {@link LineTooLongError} naming the file and the line's offset. Default 16 MiB. */
+  readonly maxLineLength?: number;
 }
 
 const hidden = /(^|\/)\./;
@@ -116,6 +118,7 @@ interface Settings<T> {
   readonly chunkSize: number;
   readonly readSize: number;
   readonly monitorInterval: number | undefined;
+  readonly maxLineLength: number;
 }
 
 function resolve<T>(options: FileSourceOptions<T>): Settings<T> {
@@ -132,6 +135,7 @@ function resolve<T>(options: FileSourceOptions<T>): Settings<T> {
     chunkSize,
     readSize,
     monitorInterval,
+    maxLineLength: checkMaxLineLength('fileSource', options.maxLineLength),
   };
 }
 
@@ -363,7 +367,9 @@ class FileReader<T> implements SplitReader<T, FileSplit, FilePosition> {
     const lines: Line[] = [];
     try {
       return await this.read(file, records, lines);
-    } catch (error) {
+    } catch (caught) {
+      // The splitter does not know where it is; the line it refused starts at the file's next record.
+      const error = caught instanceof LineTooLongError ? caught.at(file.split.path, file.recordOffset) : caught;
       if (records.length === 0) throw error;
       this.failure = error;
       return { batches: [batchOf(file, records, lines)], finished: [] };
@@ -428,7 +434,7 @@ class FileReader<T> implements SplitReader<T, FileSplit, FilePosition> {
   private async openNext(): Promise<OpenFile | undefined> {
     const next = this.queue.shift();
     if (!next) return undefined;
-    const file = await openAt(next.split, next.position);
+    const file = await openAt(next.split, next.position, this.settings.maxLineLength);
     if (this.closed) {
       await file.handle.close();
       return undefined;
@@ -437,7 +443,7 @@ class FileReader<T> implements SplitReader<T, FileSplit, FilePosition> {
   }
 }
 
-async function openAt(split: FileSplit, expected: FilePosition | undefined): Promise<OpenFile> {
+async function openAt(split: FileSplit, expected: FilePosition | undefined, maxLineLength: number): Promise<OpenFile> {
   const { path } = split;
   const offset = expected?.offset ?? 0;
   let handle: FileHandle;
@@ -460,7 +466,7 @@ async function openAt(split: FileSplit, expected: FilePosition | undefined): Pro
     if (expected && (await hashRange(handle, offset - expected.tailLength, expected.tailLength)) !== expected.tailSha256) {
       throw new FileChangedError(`${path} was rewritten since the checkpoint stored a position at byte ${offset} in it: the bytes before that position differ`, path);
     }
-    return { split, handle, dev: info.dev, ino: info.ino, headLength, headSha256, splitter: new LineSplitter(), readOffset: offset, recordOffset: offset };
+    return { split, handle, dev: info.dev, ino: info.ino, headLength, headSha256, splitter: new LineSplitter(maxLineLength), readOffset: offset, recordOffset: offset };
   } catch (error) {
     await handle.close();
     throw error;

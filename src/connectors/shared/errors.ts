@@ -24,3 +24,29 @@ export class MalformedRecordError extends OnceflowError {
     super(`malformed record in ${path} at byte ${offset}: ${messageOf(cause)}`, { cause, retriable: false });
   }
 }
+
+/**
+ * A line is longer than the connector's `maxLineLength`. The line splitter
+ * throws it without a location; the connector names the file or peer and the
+ * byte offset of the line's start with {@link LineTooLongError.at}. Reading
+ * again meets the same line, so it is not retriable.
+ */
+export class LineTooLongError extends OnceflowError {
+  override readonly name = 'LineTooLongError';
+  constructor(
+    /** The bound the line went past, in bytes. */
+    readonly maxLineLength: number,
+    /** The file holding the line (`tcp://host:port` for a socket), once known. */
+    readonly path?: string,
+    /** Byte offset of the line's first byte (in the file, or in the connection's stream), once known. */
+    readonly offset?: number,
+  ) {
+    const where = path === undefined ? 'a line' : `the line at byte ${offset ?? '?'} of ${path}`;
+    super(`${where} is longer than maxLineLength (${maxLineLength} bytes): raise the connector's maxLineLength option, or fix the input`, { retriable: false });
+  }
+
+  /** The same error, naming where the line starts. */
+  at(path: string, offset: number): LineTooLongError {
+    return new LineTooLongError(this.maxLineLength, path, offset);
+  }
+}

@@ -11,6 +11,8 @@ export interface ReconnectOptions {
   readonly maxDelay?: number;
   /** Failed attempts in a row before the connector fails the job with a SocketConnectError. Default 10. */
   readonly maxAttempts?: number;
+  /** Try again when the host name does not resolve (ENOTFOUND), as if the name could appear later. Default false: fail at once. */
+  readonly retryUnknownHost?: boolean;
 }
 
 /** {@link ReconnectOptions} checked, with defaults filled in. */
@@ -18,15 +20,17 @@ export interface ReconnectSettings {
   readonly initialDelay: number;
   readonly maxDelay: number;
   readonly maxAttempts: number;
+  readonly retryUnknownHost: boolean;
 }
 
 /** Check a connector's reconnect options; errors name `connector`. */
 export function reconnectSettings(connector: string, options: ReconnectOptions = {}): ReconnectSettings {
-  const { initialDelay = 100, maxDelay = 5000, maxAttempts = 10 } = options;
+  const { initialDelay = 100, maxDelay = 5000, maxAttempts = 10, retryUnknownHost = false } = options;
   if (!(initialDelay >= 0)) throw new ConfigurationError(`${connector} reconnect.initialDelay must be >= 0 ms, got ${initialDelay}`);
   if (!(maxDelay >= initialDelay)) throw new ConfigurationError(`${connector} reconnect.maxDelay must be >= initialDelay, got ${maxDelay}`);
   if (!Number.isInteger(maxAttempts) || maxAttempts < 0) throw new ConfigurationError(`${connector} reconnect.maxAttempts must be a whole number >= 0, got ${maxAttempts}`);
-  return { initialDelay, maxDelay, maxAttempts };
+  if (typeof retryUnknownHost !== 'boolean') throw new ConfigurationError(`${connector} reconnect.retryUnknownHost must be true or false, got ${String(retryUnknownHost)}`);
+  return { initialDelay, maxDelay, maxAttempts, retryUnknownHost };
 }
 
 /**
@@ -45,7 +49,8 @@ export class Backoff {
     private readonly logger?: Logger,
     private readonly fields: LogFields = {},
   ) {
-    this.schedule = exponentialBackoffRestart({ ...settings, multiplier: 2 });
+    const { initialDelay, maxDelay, maxAttempts } = settings;
+    this.schedule = exponentialBackoffRestart({ initialDelay, maxDelay, maxAttempts, multiplier: 2 });
   }
 
   /** The delay before the next attempt after one more failure (`cause`), or `undefined` when attempts are used up. */

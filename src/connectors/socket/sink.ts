@@ -1,12 +1,12 @@
-import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import type { FlushingSink, SinkWriter } from '../../contracts/sink.js';
 import { ConfigurationError } from '../../errors.js';
 import { defaultLineFormat } from '../shared/format.js';
-import { LineSplitter } from '../shared/line-splitter.js';
-import { SocketConnectError } from './errors.js';
-import { Backoff, checkAddress, reconnectSettings } from '../shared/reconnect.js';
 import type { ReconnectOptions } from '../shared/reconnect.js';
+import { connectionSettings, Reconnector } from './connection.js';
+import { SocketAcknowledgementTimeoutError, SocketClosedError, SocketProtocolError } from './errors.js';
+import type { SocketConnectError } from './errors.js';
+import { LineCountReader } from './line-count.js';
 
 /** Options of {@link socketSink}. */
 export interface SocketSinkOptions<T> {
@@ -16,8 +16,16 @@ export interface SocketSinkOptions<T> {
   readonly port: number;
   /** Turns a record into its line (without the newline). Default: strings as they are, anything else as JSON. */
   readonly format?: (record: T) => string;
-  /** Backoff and attempts when the connection is lost or cannot be made. */
+  /** Backoff and attempts when the connection is lost, cannot be made, or the server breaks the acknowledgement protocol. */
   readonly reconnect?: ReconnectOptions;
+  /** Longest wait for one connection attempt, in ms. Default 10 000. */
+  readonly connectTimeout?: number;
+  /**
+   * With `'line-count'`: longest wait, from a checkpoint barrier, for the
+   * server to acknowledge the lines written before it, in ms; past it the job
+   * fails with a retriable {@link SocketAcknowledgementTimeoutError}. Default 30 000.
+   */
+  readonly ackTimeout?: number;
   /**
    * How the sink learns what the server received:
    * - `'line-count'`: the server writes back, as a line, how many lines it has
@@ -38,17 +46,18 @@ export interface SocketSinkOptions<T> {
  * acknowledges what it received (see {@link SocketSinkOptions.acknowledgements}):
  * at-least-once with `'line-count'`, at-most-once without. Past the reconnect
  * attempts the job fails with a retriable {@link SocketConnectError} and
- * restarts from its last checkpoint.
+ * restarts from its last checkpoint; a server that keeps breaking the
+ * acknowledgement protocol fails it with a {@link SocketProtocolError}.
  */
 export function socketSink<T>(options: SocketSinkOptions<T> & { readonly acknowledgements: 'line-count' }): FlushingSink<T, 'at-least-once'>;
 export function socketSink<T>(options: SocketSinkOptions<T> & { readonly acknowledgements?: 'none' }): FlushingSink<T, 'at-most-once'>;
 export function socketSink<T>(options: SocketSinkOptions<T>): FlushingSink<T, 'at-least-once' | 'at-most-once'> {
-  const address = checkAddress('socketSink', options.host, options.port);
-  const reconnect = reconnectSettings('socketSink', options.reconnect);
-  const { acknowledgements = 'none' } = options;
+  const connection = connectionSettings('socketSink', options);
+  const { acknowledgements = 'none', ackTimeout = 30_000 } = options;
   if (acknowledgements !== 'none' && acknowledgements !== 'line-count') {
     throw new ConfigurationError(`socketSink acknowledgements must be 'none' or 'line-count', got ${String(acknowledgements)}`);
   }
+  if (!(ackTimeout > 0)) throw new ConfigurationError(`socketSink ackTimeout must be > 0 ms, got ${ackTimeout}`);
   const format = options.format ?? defaultLineFormat;
   return {
     name: 'socket',
@@ -57,137 +66,155 @@ export function socketSink<T>(options: SocketSinkOptions<T>): FlushingSink<T, 'a
     deterministicOnly: false,
     kind: 'flushing',
     createWriter: async ({ jobId, taskId, logger }) => {
-      const backoff = new Backoff(reconnect, logger, { jobId, taskId, peer: address });
-      const writer = new SocketWriter<T>(options.host, options.port, address, format, acknowledgements === 'line-count', backoff);
+      const reconnector = new Reconnector(connection, logger, { jobId, taskId, peer: connection.address });
+      const writer = new SocketWriter<T>(connection.address, reconnector, format, acknowledgements === 'line-count' ? ackTimeout : undefined);
       await writer.connected();
       return writer;
     },
   };
 }
 
+// One connection of the writer: its socket, and with acknowledgements, what the server counted on it.
+interface Connection {
+  readonly socket: Socket;
+  readonly counts: LineCountReader | undefined;
+  // Why it ended, once it has: an error, a protocol violation, or the peer closing it.
+  failure: unknown;
+  // The server acknowledged lines on it.
+  progressed: boolean;
+}
+
 class SocketWriter<T> implements SinkWriter<T> {
   // Lines not yet known to be received (acknowledged, or flushed at a barrier without acknowledgements): sent again on a new connection.
   private unconfirmed: Buffer[] = [];
   private head = 0;
-  // Lines the server has counted on the current connection.
-  private counted = 0;
-  private socket: Socket | undefined;
-  private connecting: Promise<Socket> | undefined;
-  private onProgress: (() => void) | undefined;
+  private connection: Connection | undefined;
+  // Why the last connection ended: the next connection attempt waits its backoff for it.
+  private lastFailure: unknown;
+  private connecting: Promise<Connection> | undefined;
+  // Called on every acknowledgement, dropped connection and close, by whatever waits for one of them.
+  private readonly waiters = new Set<() => void>();
   private closed = false;
 
   constructor(
-    private readonly host: string,
-    private readonly port: number,
     private readonly address: string,
+    private readonly reconnector: Reconnector,
     private readonly format: (record: T) => string,
-    private readonly acknowledged: boolean,
-    private readonly backoff: Backoff,
+    // Set when the server acknowledges ('line-count'): how long a barrier waits for it.
+    private readonly ackTimeout: number | undefined,
   ) {}
 
-  /** Resolves once connected (after retries), rejects with a SocketConnectError when attempts are used up. */
-  async connected(): Promise<Socket> {
-    if (this.socket) return this.socket;
-    this.connecting ??= this.connectWithRetries().finally(() => (this.connecting = undefined));
+  /** Resolves once connected (after retries); rejects with a {@link SocketConnectError} when attempts are used up, a {@link SocketClosedError} once closed. */
+  async connected(): Promise<Connection> {
+    if (this.closed) throw new SocketClosedError(this.address);
+    if (this.connection) return this.connection;
+    this.connecting ??= this.connect().finally(() => (this.connecting = undefined));
     return this.connecting;
   }
 
   write(record: T): void | Promise<void> {
+    if (this.closed) throw new SocketClosedError(this.address);
     const line = Buffer.from(`${this.format(record)}\n`, 'utf8');
     this.unconfirmed.push(line);
-    const socket = this.socket;
+    const socket = this.connection?.socket;
     // Disconnected: the line is kept and goes out with the rest once reconnected.
     if (!socket) return this.connected().then(() => undefined);
     if (!socket.write(line)) return this.drained(socket);
   }
 
   async flush(): Promise<void> {
-    for (;;) {
-      const socket = await this.connected();
-      const flushed = await new Promise<boolean>((resolve) => socket.write('', (error) => resolve(!error)));
-      if (flushed && this.acknowledged) await this.countedOrClosed(socket);
-      // A connection that dropped meanwhile: connect again, which sends everything unconfirmed again.
-      if (socket === this.socket && (!this.acknowledged || this.head === this.unconfirmed.length)) break;
-    }
+    const expected = this.unconfirmed.length - this.head;
+    const waited = this.ackTimeout === undefined ? this.untilReceived() : this.within(this.ackTimeout, this.untilReceived(), () => this.timedOut(expected));
+    await waited;
     this.unconfirmed = [];
     this.head = 0;
   }
 
   close(): void {
     this.closed = true;
-    this.socket?.destroy();
-    this.onProgress?.();
+    this.reconnector.close();
+    this.connection?.socket.destroy();
+    this.notify();
   }
 
-  private async connectWithRetries(): Promise<Socket> {
+  // Until every line is acknowledged (or, without acknowledgements, handed to the operating system) on a connection still open.
+  private async untilReceived(): Promise<void> {
     for (;;) {
-      try {
-        const socket = await this.open();
-        this.backoff.reset();
-        this.socket = socket;
-        this.counted = 0;
-        this.unconfirmed = this.unconfirmed.slice(this.head);
-        this.head = 0;
-        for (const line of this.unconfirmed) socket.write(line);
-        return socket;
-      } catch (cause) {
-        const delay = this.backoff.next(cause);
-        if (delay === undefined || this.closed) throw new SocketConnectError(this.address, this.backoff.failures - 1, cause);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
+      const connection = await this.connected();
+      const flushed = await new Promise<boolean>((resolve) => connection.socket.write('', (error) => resolve(!error)));
+      if (flushed && connection.counts) await this.countedOrClosed(connection);
+      if (this.closed) throw new SocketClosedError(this.address);
+      // A connection that dropped meanwhile: connect again, which sends everything unconfirmed again.
+      if (connection === this.connection && (!connection.counts || this.head === this.unconfirmed.length)) return;
     }
   }
 
-  private open(): Promise<Socket> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host: this.host, port: this.port });
-      socket.once('connect', () => {
-        socket.off('error', reject);
-        socket.on('error', () => {});
-        socket.on('close', () => {
-          if (this.socket === socket) {
-            this.socket = undefined;
-            if (!this.closed) this.backoff.lost();
-          }
-          this.onProgress?.();
-        });
-        if (this.acknowledged) this.readCounts(socket);
-        resolve(socket);
-      });
-      socket.once('error', reject);
-    });
+  private async connect(): Promise<Connection> {
+    const socket = await this.reconnector.connect(this.lastFailure);
+    if (this.closed) {
+      socket.destroy();
+      throw new SocketClosedError(this.address);
+    }
+    const connection: Connection = { socket, counts: this.ackTimeout === undefined ? undefined : new LineCountReader(this.address), failure: undefined, progressed: false };
+    this.connection = connection;
+    this.lastFailure = undefined;
+    // Without acknowledgements a connection made is all the progress there is to see.
+    if (!connection.counts) this.reconnector.reset();
+    socket.on('error', (error) => (connection.failure ??= error));
+    socket.on('close', () => this.ended(connection));
+    if (connection.counts) socket.on('data', (chunk: Buffer) => this.acknowledged(connection, chunk));
+    this.unconfirmed = this.unconfirmed.slice(this.head);
+    this.head = 0;
+    for (const line of this.unconfirmed) socket.write(line);
+    return connection;
   }
 
-  private readCounts(socket: Socket): void {
-    const splitter = new LineSplitter();
-    socket.on('data', (chunk: Buffer) => {
-      if (socket !== this.socket) return;
-      splitter.push(chunk);
-      for (let line = splitter.next(); line; line = splitter.next()) {
-        const count = Number(line.toString('utf8').trim());
-        // A count beyond what was sent, or not a count at all, is a broken peer: drop the connection and send again.
-        if (!Number.isInteger(count) || count < this.counted || count - this.counted > this.unconfirmed.length - this.head) {
-          socket.destroy();
-          return;
-        }
-        this.head += count - this.counted;
-        this.counted = count;
-      }
-      this.onProgress?.();
-    });
+  private acknowledged(connection: Connection, chunk: Buffer): void {
+    const counts = connection.counts;
+    if (connection !== this.connection || !counts) return;
+    const before = counts.counted;
+    try {
+      // Everything unconfirmed went out on this connection: what it counted plus what is outstanding.
+      counts.receive(chunk, before + this.unconfirmed.length - this.head);
+    } catch (violation) {
+      connection.failure = violation;
+      connection.socket.destroy();
+      return;
+    }
+    if (counts.counted > before) {
+      this.head += counts.counted - before;
+      connection.progressed = true;
+      this.notify();
+    }
   }
 
-  // Resolves when every line sent is counted, or the connection closed.
-  private countedOrClosed(socket: Socket): Promise<void> {
+  private ended(connection: Connection): void {
+    if (this.connection === connection) {
+      this.connection = undefined;
+      // A peer that counted lines, or had none to count (an idle connection closed), did its part: retried from the shortest delay.
+      // One that broke the protocol, or dropped lines it never counted, is not forgiven: its backoff grows to the budget's end.
+      const didItsPart = connection.progressed || this.head === this.unconfirmed.length;
+      if (didItsPart && !(connection.failure instanceof SocketProtocolError)) this.reconnector.reset();
+      this.lastFailure = connection.failure ?? new Error('connection closed by peer');
+    }
+    this.notify();
+  }
+
+  // Resolves when every line sent is counted, or the connection ended, or the writer closed.
+  private countedOrClosed(connection: Connection): Promise<void> {
     return new Promise((resolve) => {
       const check = (): void => {
-        if (this.head < this.unconfirmed.length && socket === this.socket && !this.closed) return;
-        this.onProgress = undefined;
+        if (this.head < this.unconfirmed.length && connection === this.connection && !this.closed) return;
+        this.waiters.delete(check);
         resolve();
       };
-      this.onProgress = check;
+      this.waiters.add(check);
       check();
     });
+  }
+
+  private notify(): void {
+    for (const waiter of [...this.waiters]) waiter();
   }
 
   private drained(socket: Socket): Promise<void> {
@@ -199,5 +226,21 @@ class SocketWriter<T> implements SinkWriter<T> {
       // A connection that closes instead of draining is replaced by the next write or barrier.
       socket.once('drain', done).once('close', done);
     });
+  }
+
+  // `work`, or a rejection with `timedOut()` after `ms`; the timer never outlives the wait.
+  private async within(ms: number, work: Promise<void>, timedOut: () => Error): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(timedOut()), ms)));
+    try {
+      await Promise.race([work, expired]);
+    } finally {
+      clearTimeout(timer);
+      work.catch(() => {});
+    }
+  }
+
+  private timedOut(expected: number): SocketAcknowledgementTimeoutError {
+    return new SocketAcknowledgementTimeoutError(this.address, expected - (this.unconfirmed.length - this.head), expected, this.ackTimeout ?? 0);
   }
 }

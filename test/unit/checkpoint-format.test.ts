@@ -6,31 +6,21 @@ import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { collectionSource, ConfigurationError, count, fileStore, keyBy, map, memoryStore, pipeline } from 'onceflow';
-import type { FlushingSink } from 'onceflow';
+import { collectingSink } from 'onceflow/testing';
 import { withTempDir } from '../temp-dir.js';
 
 const fixture = fileURLToPath(new URL('../fixtures/checkpoint-v1', import.meta.url));
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
-function collect(into: string[]): FlushingSink<string, 'at-least-once'> {
-  return {
-    name: 'collect',
-    guarantee: 'at-least-once',
-    requires: 'at-most-once',
-    deterministicOnly: false,
-    kind: 'flushing',
-    createWriter: () => ({ write: (line: string) => void into.push(line), flush() {}, close() {} }),
-  };
-}
-
 test('a version 1 checkpoint (source split positions, keyed state) restores: the job goes on from record 1024 with the counts it had', async () => {
   await withTempDir('format-v1', async (dir) => {
     await cp(fixture, dir, { recursive: true });
-    const out: string[] = [];
+    const sink = collectingSink<string>();
+    const out = sink.written;
     await pipeline({ id: 'fixture-v1', checkpoints: { interval: 1000, store: fileStore({ directory: dir }) }, logger: quiet, signals: false })
       .from(collectionSource(Array.from({ length: 3000 }, (_, i) => i), { chunkSize: 10 }))
       .pipe(keyBy((n: number) => n % 3), count(), map(({ key, value }) => `${key}:${value}`))
-      .to(collect(out))
+      .to(sink)
       .run();
     // The fixture holds position 1024 and counts 342, 341, 341 for keys 0, 1, 2.
     assert.is(out.length, 3000 - 1024);
@@ -45,7 +35,7 @@ test('source state in a format the release does not know fails the restore with 
   const error = await pipeline({ id: 'old-format', checkpoints: { interval: 1000, store }, logger: quiet, signals: false })
     .from(collectionSource([1, 2, 3]))
     .pipe(map((n: number) => String(n)))
-    .to(collect([]))
+    .to(collectingSink<string>())
     .run()
     .catch((e: unknown) => e);
   const cause = (error as Error).cause ?? error;

@@ -23,30 +23,11 @@ import {
   union,
 } from 'onceflow';
 import type { JobEvent, JobHandle, Sink, Source } from 'onceflow';
-import { memorySink } from 'onceflow/testing';
+import { collectingSink, memorySink } from 'onceflow/testing';
 import { withTempDir } from '../temp-dir.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-
-/** An at-least-once sink that records what it is given and takes a turn of the event loop for each write. */
-function slowSinkInto(written: number[]): Sink<number, 'at-least-once'> {
-  return {
-    name: 'slow',
-    guarantee: 'at-least-once',
-    requires: 'at-most-once',
-    deterministicOnly: false,
-    kind: 'flushing',
-    createWriter: () => ({
-      write(record: number) {
-        written.push(record);
-        return new Promise<void>((resolve) => setImmediate(resolve));
-      },
-      flush() {},
-      close() {},
-    }),
-  };
-}
 
 /** Resolves when checkpoint `id` completes; rejects if the job ends first, so a test fails instead of hanging. */
 function untilCheckpoint(handle: JobHandle, id: number): Promise<void> {
@@ -194,8 +175,8 @@ test('drain or stop right after start, before the first attempt is wired, still 
 test('a sink slower than its source pauses the source: in-flight records stay under the high-water mark', async () => {
   let queued = 0;
   let maxQueued = 0;
-  const written: number[] = [];
-  const slowSink = slowSinkInto(written);
+  const slowSink = collectingSink<number>({ slow: true });
+  const { written } = slowSink;
   const job = pipeline({ id: 'slow', checkpoints: { interval: 20, store: memoryStore() }, flowControl: { highWaterMark: 500, lowWaterMark: 100 } })
     .from(collectionSource(range(20_000), { chunkSize: 64 }))
     .pipe(
@@ -213,7 +194,6 @@ test('a sink slower than its source pauses the source: in-flight records stay un
 });
 
 test('a reader whose fetches return far more than the high-water mark cannot put records ahead of those queued in the sink', async () => {
-  const written: number[] = [];
   const total = 5_000;
   let next = 0;
   const eager: Source<number, 'exactly-once'> = {
@@ -236,7 +216,8 @@ test('a reader whose fetches return far more than the high-water mark cannot put
       close() {},
     }),
   };
-  const slowSink = slowSinkInto(written);
+  const slowSink = collectingSink<number>({ slow: true });
+  const { written } = slowSink;
   await pipeline({ id: 'eager', flowControl: { highWaterMark: 100, lowWaterMark: 10 } })
     .from(eager)
     .to(slowSink)

@@ -73,7 +73,7 @@ test('the monitor page shows a running job, its checkpoints, its restart and its
     const ids = await Promise.all([0, 1, 2, 3].map((i) => nodes.nth(i).getAttribute('data-node-id')));
     assert.equal(ids, ['0-collection', '0-map', '1-filter', 'sink-collect']);
     assert.match(await nodes.nth(0).textContent() ?? '', /source: collection\s*exactly-once/);
-    assert.match(await nodes.nth(3).textContent() ?? '', /sink: slow\s*at-least-once/);
+    assert.match(await nodes.nth(3).textContent() ?? '', /sink: collect\s*at-least-once/);
 
     // The restart, with its error, and the password in the URL masked.
     await page.getByTestId('restarts-row').first().waitFor({ timeout: waitMs });

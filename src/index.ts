@@ -24,6 +24,7 @@ export { map } from './operators/map.js';
 export { filter } from './operators/filter.js';
 export { flatMap } from './operators/flatMap.js';
 export { concatMap } from './operators/concatMap.js';
+export type { ConcatMapOptions } from './operators/concatMap.js';
 export { keyBy } from './operators/keyBy.js';
 export type { Key, Keyed } from './operators/keyBy.js';
 export { reduce } from './operators/reduce.js';
@@ -34,7 +35,7 @@ export type { TimeWindow, TimeWindowOptions } from './operators/timeWindow.js';
 export { dedupe } from './operators/dedupe.js';
 export type { DedupeOptions } from './operators/dedupe.js';
 export { rx, StatelessClaimError } from './operators/rx.js';
-export type { RxClaim } from './operators/rx.js';
+export type { RxClaim, Weakened } from './operators/rx.js';
 
 // Checkpoints: barriers, state, stores, restarts
 export { CheckpointBarrier } from './contracts/barrier.js';

@@ -15,9 +15,9 @@ export interface SocketSinkOptions<T> {
   /** The server's TCP port. */
   readonly port: number;
   /** Turns a record into its line (without the newline). Default: strings as they are, anything else as JSON. */
-  readonly format?: (record: T) => string;
+  readonly format?: ((record: T) => string) | undefined;
   /** Backoff and attempts when the connection is lost or cannot be made. */
-  readonly reconnect?: ReconnectOptions;
+  readonly reconnect?: ReconnectOptions | undefined;
   /**
    * How the sink learns what the server received:
    * - `'line-count'`: the server writes back, as a line, how many lines it has
@@ -29,7 +29,7 @@ export interface SocketSinkOptions<T> {
    *   drop the sink notices before a barrier sends them again, but bytes in
    *   flight when a connection dies after a barrier are lost: at-most-once.
    */
-  readonly acknowledgements?: 'none' | 'line-count';
+  readonly acknowledgements?: 'none' | 'line-count' | undefined;
 }
 
 /**
@@ -41,7 +41,9 @@ export interface SocketSinkOptions<T> {
  * restarts from its last checkpoint.
  */
 export function socketSink<T>(options: SocketSinkOptions<T> & { readonly acknowledgements: 'line-count' }): Sink<T, 'at-least-once', 'at-most-once', false, never, undefined>;
-export function socketSink<T>(options: SocketSinkOptions<T> & { readonly acknowledgements?: 'none' }): Sink<T, 'at-most-once', 'at-most-once', false, never, undefined>;
+export function socketSink<T>(options: SocketSinkOptions<T> & { readonly acknowledgements?: 'none' | undefined }): Sink<T, 'at-most-once', 'at-most-once', false, never, undefined>;
+/** A mode known only at run time (from configuration): the type says it may be either, so the pipeline counts it as at-most-once. */
+export function socketSink<T>(options: SocketSinkOptions<T>): Sink<T, 'at-least-once' | 'at-most-once', 'at-most-once', false, never, undefined>;
 export function socketSink<T>(options: SocketSinkOptions<T>): Sink<T, 'at-least-once' | 'at-most-once', 'at-most-once', false, never, undefined> {
   const address = checkAddress('socketSink', options.host, options.port);
   const reconnect = reconnectSettings('socketSink', options.reconnect);

@@ -35,7 +35,7 @@ export type { TimeWindow, TimeWindowOptions } from './operators/timeWindow.js';
 export { dedupe } from './operators/dedupe.js';
 export type { DedupeOptions } from './operators/dedupe.js';
 export { rx, StatelessClaimError } from './operators/rx.js';
-export type { RxClaim, Weakened } from './operators/rx.js';
+export type { RxClaim, RxClaimCheck, RxOperator, Weakened } from './operators/rx.js';
 
 // Checkpoints: barriers, state, stores, restarts
 export { CheckpointBarrier } from './contracts/barrier.js';

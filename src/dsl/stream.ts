@@ -58,9 +58,6 @@ function isOperator(value: unknown): value is Operator<unknown, unknown, Guarant
   return typeof value === 'function' && operatorInfo in value;
 }
 
-/** The text a raw RxJS operator, or anything else that is not an {@link Operator}, is told in `pipe()`. */
-export type NotAnOperator = GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(op, { stateless: true }) or rx(op, { weakensTo: 'at-least-once' })">;
-
 /**
  * A typed stream of records `T` with guarantee `G` so far, replay determinism
  * `R`, inside a pipeline that declared it needs `Need` end to end.
@@ -96,30 +93,30 @@ export class Stream<T, G extends Guarantee, R extends Replay = 'deterministic', 
     G1 extends Guarantee = 'exactly-once', G2 extends Guarantee = 'exactly-once', G3 extends Guarantee = 'exactly-once', G4 extends Guarantee = 'exactly-once', G5 extends Guarantee = 'exactly-once', G6 extends Guarantee = 'exactly-once', G7 extends Guarantee = 'exactly-once', G8 extends Guarantee = 'exactly-once', G9 extends Guarantee = 'exactly-once', G10 extends Guarantee = 'exactly-once', G11 extends Guarantee = 'exactly-once', G12 extends Guarantee = 'exactly-once', G13 extends Guarantee = 'exactly-once', G14 extends Guarantee = 'exactly-once', G15 extends Guarantee = 'exactly-once', G16 extends Guarantee = 'exactly-once', G17 extends Guarantee = 'exactly-once', G18 extends Guarantee = 'exactly-once', G19 extends Guarantee = 'exactly-once', G20 extends Guarantee = 'exactly-once', G21 extends Guarantee = 'exactly-once', G22 extends Guarantee = 'exactly-once', G23 extends Guarantee = 'exactly-once', G24 extends Guarantee = 'exactly-once',
     R1 extends Replay = 'deterministic', R2 extends Replay = 'deterministic', R3 extends Replay = 'deterministic', R4 extends Replay = 'deterministic', R5 extends Replay = 'deterministic', R6 extends Replay = 'deterministic', R7 extends Replay = 'deterministic', R8 extends Replay = 'deterministic', R9 extends Replay = 'deterministic', R10 extends Replay = 'deterministic', R11 extends Replay = 'deterministic', R12 extends Replay = 'deterministic', R13 extends Replay = 'deterministic', R14 extends Replay = 'deterministic', R15 extends Replay = 'deterministic', R16 extends Replay = 'deterministic', R17 extends Replay = 'deterministic', R18 extends Replay = 'deterministic', R19 extends Replay = 'deterministic', R20 extends Replay = 'deterministic', R21 extends Replay = 'deterministic', R22 extends Replay = 'deterministic', R23 extends Replay = 'deterministic', R24 extends Replay = 'deterministic',
   >(
-    op1?: Operator<T, O1, G1, R1> | NotAnOperator,
-    op2?: Operator<O1, O2, G2, R2> | NotAnOperator,
-    op3?: Operator<O2, O3, G3, R3> | NotAnOperator,
-    op4?: Operator<O3, O4, G4, R4> | NotAnOperator,
-    op5?: Operator<O4, O5, G5, R5> | NotAnOperator,
-    op6?: Operator<O5, O6, G6, R6> | NotAnOperator,
-    op7?: Operator<O6, O7, G7, R7> | NotAnOperator,
-    op8?: Operator<O7, O8, G8, R8> | NotAnOperator,
-    op9?: Operator<O8, O9, G9, R9> | NotAnOperator,
-    op10?: Operator<O9, O10, G10, R10> | NotAnOperator,
-    op11?: Operator<O10, O11, G11, R11> | NotAnOperator,
-    op12?: Operator<O11, O12, G12, R12> | NotAnOperator,
-    op13?: Operator<O12, O13, G13, R13> | NotAnOperator,
-    op14?: Operator<O13, O14, G14, R14> | NotAnOperator,
-    op15?: Operator<O14, O15, G15, R15> | NotAnOperator,
-    op16?: Operator<O15, O16, G16, R16> | NotAnOperator,
-    op17?: Operator<O16, O17, G17, R17> | NotAnOperator,
-    op18?: Operator<O17, O18, G18, R18> | NotAnOperator,
-    op19?: Operator<O18, O19, G19, R19> | NotAnOperator,
-    op20?: Operator<O19, O20, G20, R20> | NotAnOperator,
-    op21?: Operator<O20, O21, G21, R21> | NotAnOperator,
-    op22?: Operator<O21, O22, G22, R22> | NotAnOperator,
-    op23?: Operator<O22, O23, G23, R23> | NotAnOperator,
-    op24?: Operator<O23, O24, G24, R24> | NotAnOperator,
+    op1?: Operator<T, O1, G1, R1> | GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(op, { stateless: true }) or rx(op, { weakensTo: 'at-least-once' })">,
+    op2?: Operator<O1, O2, G2, R2> | GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(op, { stateless: true }) or rx(op, { weakensTo: 'at-least-once' })">,
+    op3?: Operator<O2, O3, G3, R3> | GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(op, { stateless: true }) or rx(op, { weakensTo: 'at-least-once' })">,
+    op4?: Operator<O3, O4, G4, R4> | GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(op, { stateless: true }) or rx(op, { weakensTo: 'at-least-once' })">,
+    op5?: Operator<O4, O5, G5, R5> | GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(op, { stateless: true }) or rx(op, { weakensTo: 'at-least-once' })">,
+    op6?: Operator<O5, O6, G6, R6> | GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(op, { stateless: true }) or rx(op, { weakensTo: 'at-least-once' })">,
+    op7?: Operator<O6, O7, G7, R7> | GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(op, { stateless: true }) or rx(op, { weakensTo: 'at-least-once' })">,
+    op8?: Operator<O7, O8, G8, R8> | GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(op, { stateless: true }) or rx(op, { weakensTo: 'at-least-once' })">,
+    op9?: Operator<O8, O9, G9, R9> | GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(op, { stateless: true }) or rx(op, { weakensTo: 'at-least-once' })">,
+    op10?: Operator<O9, O10, G10, R10> | GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(op, { stateless: true }) or rx(op, { weakensTo: 'at-least-once' })">,
+    op11?: Operator<O10, O11, G11, R11> | GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(op, { stateless: true }) or rx(op, { weakensTo: 'at-least-once' })">,
+    op12?: Operator<O11, O12, G12, R12> | GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(op, { stateless: true }) or rx(op, { weakensTo: 'at-least-once' })">,
+    op13?: Operator<O12, O13, G13, R13> | GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(op, { stateless: true }) or rx(op, { weakensTo: 'at-least-once' })">,
+    op14?: Operator<O13, O14, G14, R14> | GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(op, { stateless: true }) or rx(op, { weakensTo: 'at-least-once' })">,
+    op15?: Operator<O14, O15, G15, R15> | GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(op, { stateless: true }) or rx(op, { weakensTo: 'at-least-once' })">,
+    op16?: Operator<O15, O16, G16, R16> | GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(op, { stateless: true }) or rx(op, { weakensTo: 'at-least-once' })">,
+    op17?: Operator<O16, O17, G17, R17> | GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(op, { stateless: true }) or rx(op, { weakensTo: 'at-least-once' })">,
+    op18?: Operator<O17, O18, G18, R18> | GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(op, { stateless: true }) or rx(op, { weakensTo: 'at-least-once' })">,
+    op19?: Operator<O18, O19, G19, R19> | GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(op, { stateless: true }) or rx(op, { weakensTo: 'at-least-once' })">,
+    op20?: Operator<O19, O20, G20, R20> | GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(op, { stateless: true }) or rx(op, { weakensTo: 'at-least-once' })">,
+    op21?: Operator<O20, O21, G21, R21> | GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(op, { stateless: true }) or rx(op, { weakensTo: 'at-least-once' })">,
+    op22?: Operator<O21, O22, G22, R22> | GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(op, { stateless: true }) or rx(op, { weakensTo: 'at-least-once' })">,
+    op23?: Operator<O22, O23, G23, R23> | GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(op, { stateless: true }) or rx(op, { weakensTo: 'at-least-once' })">,
+    op24?: Operator<O23, O24, G24, R24> | GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(op, { stateless: true }) or rx(op, { weakensTo: 'at-least-once' })">,
   ): Stream<O24, Weakest<Gives<G1 | G2 | G3 | G4 | G5 | G6 | G7 | G8 | G9 | G10 | G11 | G12 | G13 | G14 | G15 | G16 | G17 | G18 | G19 | G20 | G21 | G22 | G23 | G24>, G>, BothReplay<R, OperatorsReplay<[R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, R12, R13, R14, R15, R16, R17, R18, R19, R20, R21, R22, R23, R24]>>, Need>;
   // Stream is invariant in its guarantee and replay (they appear in to()'s check), so no wide return type
   // covers every instantiation of the signature above: the implementation's is `never`, and its value is

@@ -1,6 +1,6 @@
 import { Observable, Subject } from 'rxjs';
 import type { OperatorFunction, Subscription } from 'rxjs';
-import type { Guarantee, Nondeterministic } from '../contracts/guarantee.js';
+import type { Guarantee, GuaranteeViolation, Nondeterministic, Replay } from '../contracts/guarantee.js';
 import { nondeterministic } from '../contracts/guarantee.js';
 import { defineOperator } from '../contracts/operator.js';
 import type { Operator } from '../contracts/operator.js';
@@ -11,11 +11,25 @@ import { ConfigurationError, OnceflowError } from '../errors.js';
 export type Weakened = Exclude<Guarantee, 'exactly-once'>;
 
 /** The claim a raw RxJS operator is admitted under. */
-export type RxClaim<G extends Weakened> =
+export type RxClaim<G extends Guarantee = Weakened> =
   /** Run it afresh for each record, so it cannot carry state from one record to the next: the stream keeps its guarantee. */
   | { readonly stateless: true }
   /** Anything else (scan, buffer, debounce...): its state is not checkpointed, so the stream's guarantee drops to `weakensTo`. */
   | { readonly weakensTo: G };
+
+/** `unknown` for a claim `rx()` accepts; a {@link GuaranteeViolation} for a `weakensTo` that does not weaken. */
+export type RxClaimCheck<Claim> = Claim extends { readonly weakensTo: infer G extends Guarantee }
+  ? Claim extends { readonly stateless: unknown }
+    ? GuaranteeViolation<'rx() takes one claim: { stateless: true } or { weakensTo }, not both'>
+    : 'exactly-once' extends G
+    ? GuaranteeViolation<"rx() weakensTo can only weaken, to 'at-least-once' or 'at-most-once': the operator's state is not in checkpoints">
+    : unknown
+  : unknown;
+
+/** The operator `rx()` makes under `Claim`: exactly-once and deterministic when stateless, else weakened and nondeterministic. */
+export type RxOperator<In, Out, Claim> = Claim extends { readonly weakensTo: infer G extends Guarantee }
+  ? Operator<In, Out, G, Nondeterministic<'rx'>>
+  : Operator<In, Out, 'exactly-once', 'deterministic'>;
 
 /** A raw operator run under `{ stateless: true }` did not finish with the record it was given. */
 export class StatelessClaimError extends OnceflowError {
@@ -42,12 +56,15 @@ export class StatelessClaimError extends OnceflowError {
  *   stream's guarantee drops to `weakensTo` and it is nondeterministic on
  *   replay. `weakensTo` can only weaken: `'exactly-once'` is refused.
  */
-export function rx<In, Out>(operator: OperatorFunction<In, Out>, claim: { readonly stateless: true }): Operator<In, Out, 'exactly-once', 'deterministic'>;
-export function rx<In, Out, G extends Weakened>(operator: OperatorFunction<In, Out>, claim: { readonly weakensTo: G }): Operator<In, Out, G, Nondeterministic<'rx'>>;
-export function rx<In, Out>(operator: OperatorFunction<In, Out>, claim: RxClaim<Weakened>): Operator<In, Out, Guarantee, 'deterministic' | Nondeterministic<'rx'>> {
+export function rx<In, Out, const Claim extends RxClaim<Guarantee>>(
+  // The check is on the operator, not the claim: the compiler reports a failed call at its first argument.
+  operator: OperatorFunction<In, Out> & RxClaimCheck<Claim>,
+  claim: Claim,
+): RxOperator<In, Out, Claim> {
+  if ('stateless' in claim && 'weakensTo' in claim) throw new ConfigurationError('rx() takes one claim: { stateless: true } or { weakensTo }, not both');
   if ('stateless' in claim) {
     if (claim.stateless !== true) throw new ConfigurationError(`rx() stateless claim must be true, got ${String(claim.stateless)}`);
-    return defineOperator<In, Out, Guarantee, 'deterministic'>({ name: 'rx', guarantee: 'exactly-once', replay: 'deterministic' }, (input) =>
+    return defineOperator<In, Out, Guarantee, Replay>({ name: 'rx', guarantee: 'exactly-once', replay: 'deterministic' }, (input) =>
       operate<In, Out>(input, {
         record(value, out) {
           let finished = false;
@@ -67,14 +84,14 @@ export function rx<In, Out>(operator: OperatorFunction<In, Out>, claim: RxClaim<
           }
         },
       }),
-    );
+    ) as RxOperator<In, Out, Claim>;
   }
-  const { weakensTo } = claim;
+  const { weakensTo } = claim as { readonly weakensTo: Guarantee };
   if (weakensTo !== 'at-least-once' && weakensTo !== 'at-most-once') {
     // Its state is not in checkpoints, so nothing it does can be exactly-once.
     throw new ConfigurationError(`rx() weakensTo must be 'at-least-once' or 'at-most-once' (it can only weaken), got ${JSON.stringify(weakensTo)}`);
   }
-  return defineOperator<In, Out, Guarantee, Nondeterministic<'rx'>>({ name: 'rx', guarantee: weakensTo, replay: nondeterministic('rx') }, (input) =>
+  return defineOperator<In, Out, Guarantee, Replay>({ name: 'rx', guarantee: weakensTo, replay: nondeterministic('rx') }, (input) =>
     operate<In, Out>(input, () => {
       const records = new Subject<In>();
       let inner: Subscription | undefined;
@@ -92,7 +109,7 @@ export function rx<In, Out>(operator: OperatorFunction<In, Out>, claim: RxClaim<
         },
       };
     }),
-  );
+  ) as RxOperator<In, Out, Claim>;
 }
 
 const notFinished =

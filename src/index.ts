@@ -1,7 +1,7 @@
 // The public surface. Everything not exported here is internal.
 
 // Guarantee types and the pipeline DSL
-export type { Guarantee, Gives, Needs, Nondeterministic, ReplayGiven, ReplayCause, Weakest, Satisfies, Replay, BothReplay, GuaranteeViolation } from './contracts/guarantee.js';
+export type { Guarantee, Gives, Needs, IsAny, Nondeterministic, ReplayGiven, ReplayCause, Weakest, Satisfies, Replay, BothReplay, GuaranteeViolation } from './contracts/guarantee.js';
 export { guarantees, weakest, satisfies, nondeterministic } from './contracts/guarantee.js';
 export { pipeline, Pipeline } from './dsl/pipeline.js';
 export type { NeededBy, Checkpointed, SourceGuarantee, SourceCheck } from './dsl/pipeline.js';

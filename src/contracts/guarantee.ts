@@ -11,8 +11,12 @@ export type Guarantee = 'at-most-once' | 'at-least-once' | 'exactly-once';
 /** Every guarantee, weakest first. */
 export const guarantees: readonly Guarantee[] = ['at-most-once', 'at-least-once', 'exactly-once'];
 
-/** `true` for `any`, which would otherwise pass every check. */
-type IsAny<T> = 0 extends 1 & T ? true : false;
+/**
+ * `true` for `any`, which would otherwise pass every check. (Not the usual
+ * `0 extends 1 & T`: for a `T` constrained to strings, `1 & T` is reduced to
+ * `never` before `T` is known.)
+ */
+export type IsAny<T> = boolean extends (T extends never ? true : false) ? true : false;
 
 /**
  * What a part *gives* when its guarantee type is not one literal (a union, the

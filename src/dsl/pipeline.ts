@@ -1,4 +1,4 @@
-import type { Gives, Guarantee, GuaranteeViolation, Needs, Replay, ReplayGiven, Satisfies } from '../contracts/guarantee.js';
+import type { Gives, Guarantee, IsAny, GuaranteeViolation, Needs, Replay, ReplayGiven, Satisfies } from '../contracts/guarantee.js';
 import type { CheckpointOptions, FlowControlOptions, Logger, PipelineOptions, PipelineSettings } from '../runtime/settings.js';
 import type { Source } from '../contracts/source.js';
 import { Stream } from './stream.js';
@@ -17,7 +17,7 @@ export type NeededBy<O extends PipelineOptions> = 'guarantee' extends keyof O ? 
  * `checkpoints` object is there; `boolean` when it may be absent (an optional
  * field, `any`), which counts as no checkpoints.
  */
-export type Checkpointed<O extends PipelineOptions> = 0 extends 1 & O
+export type Checkpointed<O extends PipelineOptions> = IsAny<O> extends true
   ? boolean
   : 'checkpoints' extends keyof O
     ? [O['checkpoints']] extends [undefined]

@@ -1,5 +1,5 @@
 import type { Flow } from '../contracts/element.js';
-import type { BothReplay, Gives, Guarantee, GuaranteeViolation, Needs, Replay, ReplayCause, ReplayGiven, Satisfies, Weakest } from '../contracts/guarantee.js';
+import type { BothReplay, Gives, Guarantee, IsAny, GuaranteeViolation, Needs, Replay, ReplayCause, ReplayGiven, Satisfies, Weakest } from '../contracts/guarantee.js';
 import { bothReplay, guarantees, replayCause, satisfies, weakest } from '../contracts/guarantee.js';
 import type { Operator } from '../contracts/operator.js';
 import { operatorInfo } from '../contracts/operator.js';
@@ -11,7 +11,7 @@ import { ConfigurationError } from '../errors.js';
 
 
 /** A sink's `DeterministicOnly` as it counts: `true` unless its type says `false` (a `boolean` or `any` might be true). */
-export type OnlyForDeterministic<DeterministicOnly extends boolean> = 0 extends 1 & DeterministicOnly ? true : [DeterministicOnly] extends [false] ? false : true;
+export type OnlyForDeterministic<DeterministicOnly extends boolean> = IsAny<DeterministicOnly> extends true ? true : [DeterministicOnly] extends [false] ? false : true;
 
 /** What a sink with delivery `D` adds after a stream with replay `R`: at most at-least-once when `D` rests on a deterministic replay that `R` lacks. */
 type Delivered<R extends Replay, D extends Guarantee, DeterministicOnly extends boolean> = [OnlyForDeterministic<DeterministicOnly>] extends [true]

@@ -4,7 +4,7 @@
 export type { Guarantee, Gives, Needs, IsAny, Nondeterministic, ReplayGiven, ReplayCause, Weakest, Satisfies, Replay, BothReplay, GuaranteeViolation } from './contracts/guarantee.js';
 export { guarantees, weakest, satisfies, nondeterministic } from './contracts/guarantee.js';
 export { pipeline, Pipeline } from './dsl/pipeline.js';
-export type { NeededBy, Checkpointed, SourceGuarantee, SourceCheck } from './dsl/pipeline.js';
+export type { NeededBy, Checkpointed, SourceGuarantee, SourceCheck, KnownOptionsOnly, UnknownOption } from './dsl/pipeline.js';
 export { Stream } from './dsl/stream.js';
 export type { EndToEnd, SinkCheck } from './dsl/stream.js';
 export { union } from './dsl/union.js';

@@ -47,10 +47,20 @@ const checkpointOptionNames: Record<keyof CheckpointOptions, true> = { interval:
 const flowControlOptionNames: Record<keyof FlowControlOptions, true> = { highWaterMark: true, lowWaterMark: true };
 
 type UnknownKeys<Given, Known> = Exclude<keyof Given, keyof Known>;
+/**
+ * The type required of an option that does not exist: no value has it, and
+ * its name carries the sentence the compiler quotes. (An interface rather
+ * than the sentence as a string literal type, which a literal value of the
+ * misspelled option would reduce, with the whole options type, to `never`.)
+ */
+export interface UnknownOption<Message extends string> {
+  readonly __unknownOption: Message;
+}
+
 /** A key of `Given` that `Known` lacks gets, as its required type, a sentence naming it and the known keys. */
 type NoUnknownKeys<Given, Known, Where extends string> = [UnknownKeys<Given, Known>] extends [never]
   ? unknown
-  : { readonly [K in UnknownKeys<Given, Known> & string]: `'${K}' is not ${Where}` };
+  : { readonly [K in UnknownKeys<Given, Known> & string]: UnknownOption<`'${K}' is not ${Where}`> };
 
 /**
  * `unknown` when the options, and their `checkpoints` and `flowControl`

@@ -6,7 +6,7 @@ export { guarantees, weakest, satisfies, nondeterministic } from './contracts/gu
 export { pipeline, Pipeline } from './dsl/pipeline.js';
 export type { NeededBy, Checkpointed, SourceGuarantee, SourceCheck, KnownOptionsOnly, UnknownOption } from './dsl/pipeline.js';
 export { Stream } from './dsl/stream.js';
-export type { EndToEnd, SinkCheck } from './dsl/stream.js';
+export type { EndToEnd, SinkCheck, OperatorsReplay, OnlyForDeterministic } from './dsl/stream.js';
 export { union } from './dsl/union.js';
 export { Job } from './dsl/job.js';
 export type { PipelineOptions, CheckpointOptions, FlowControlOptions, Logger } from './runtime/settings.js';

@@ -139,6 +139,12 @@ union(p.from(kafkaLike));
 // @ts-expect-error is not assignable to type 'Key'
 keyBy((s: string) => ({ s }));
 
+// A pipe() error leads with the real cause: the argument at fault, not "no overload matches".
+// @ts-expect-error ^Argument of type 'Operator<number, number, "exactly-once", "deterministic">' is not assignable to parameter of type
+pipeline(checked).from(kafkaLike).pipe(map((s: string) => s.length), map((n: number) => n + 1), map((s: string) => s.length));
+// @ts-expect-error ^Argument of type 'OperatorFunction<number | Marker, number>' is not assignable to parameter of type 'GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(
+pipeline(checked).from(kafkaLike).pipe(map((s: string) => s.length), map((n: number) => n + 1), map((n: number) => n + 1), map((n: number) => n + 1), map((n: number) => n + 1), scan((n: number) => n + 1, 0));
+
 // Records keep their types through the chain.
 // @ts-expect-error Type 'string' is not assignable to type 'number'
 pipeline(checked).from(kafkaLike).pipe(map((s: string) => s.length)).to(stdoutLike);

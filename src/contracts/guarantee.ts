@@ -55,11 +55,16 @@ export type Needs<G extends Guarantee> =
 export type Weakest<A extends Guarantee, B extends Guarantee> =
   IsAny<A> extends true ? 'at-most-once' : [A] extends ['exactly-once'] ? B : [B] extends ['exactly-once'] ? Gives<A> : Gives<A | B>;
 
-type Rank<G extends Guarantee> = G extends 'at-most-once' ? 0 : G extends 'at-least-once' ? 1 : 2;
-type AtLeast<Have extends 0 | 1 | 2, Want extends 0 | 1 | 2> = Want extends 0 ? true : Want extends 1 ? (Have extends 0 ? false : true) : Have extends 2 ? true : false;
-
 /** `true` when what `G` gives is at least what `Needed` needs. */
-export type Satisfies<G extends Guarantee, Needed extends Guarantee> = AtLeast<Rank<Gives<G>>, Rank<Needs<Needed>>>;
+export type Satisfies<G extends Guarantee, Needed extends Guarantee> = [Needs<Needed>] extends ['at-most-once']
+  ? true
+  : [Gives<G>] extends ['at-most-once']
+    ? false
+    : [Needs<Needed>] extends ['at-least-once']
+      ? true
+      : [Gives<G>] extends ['exactly-once']
+        ? true
+        : false;
 
 /** Runtime counterpart of {@link Weakest}. */
 export function weakest<A extends Guarantee, B extends Guarantee>(a: A, b: B): Weakest<A, B> {

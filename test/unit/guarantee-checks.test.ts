@@ -3,8 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { delay, scan } from 'rxjs';
-import { collectionSource, ConfigurationError, concatMap, map, memoryStore, pipeline, rx, socketSink, socketSource, StatelessClaimError, union } from 'onceflow';
-import type { Sink } from 'onceflow';
+import { collectionSource, ConfigurationError, concatMap, map, memoryStore, nondeterministic, pipeline, rx, socketSink, socketSource, StatelessClaimError, union } from 'onceflow';
+import type { Nondeterministic, Sink, Source } from 'onceflow';
 import { applyOperator, marbles, memorySink } from 'onceflow/testing';
 
 // Everything here deliberately goes around the types, as a JavaScript caller would.
@@ -81,6 +81,17 @@ test('an idempotent sink after a nondeterministic stream names the part that mad
   );
   const pure = exactly.from(collectionSource(['a'])).pipe(concatMap(async (s: string) => s, { deterministic: true }));
   assert.is(pure.to(idempotent).guarantee, 'exactly-once');
+});
+
+test('a source that declares itself nondeterministic on replay is named', () => {
+  const splits = collectionSource(['a']);
+  const interleaved: Source<string, 'exactly-once', Nondeterministic<'kinesis source'>> = { ...splits, name: 'kinesis', replay: nondeterministic('kinesis source') };
+  const stream = pipeline({ ...checked, guarantee: 'exactly-once' }).from(interleaved).pipe(map((s: string) => s));
+  assert.is(stream.replay, 'nondeterministic: kinesis source');
+  throwsConfiguration(
+    () => stream.to(untyped(idempotent)),
+    "pipeline 'checks' needs exactly-once but sink 'idempotent' is exactly-once only for a deterministic stream and kinesis source makes the stream nondeterministic on replay",
+  );
 });
 
 test('a sink weaker than the pipeline needs is named', () => {

@@ -90,6 +90,7 @@ export class Stream<T, G extends Guarantee, R extends Replay = 'deterministic', 
    * through `rx()` (the text is written out in each overload: under an alias the
    * compiler would quote the alias's name instead).
    */
+  // BEGIN overloads written by scripts/pipe-overloads.ts
   pipe(): this;
   pipe<O1, G1 extends Guarantee, R1 extends Replay>(
     op1: Operator<T, O1, G1, R1> | GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(op, { stateless: true }) or rx(op, { weakensTo: 'at-least-once' })">,
@@ -439,6 +440,8 @@ export class Stream<T, G extends Guarantee, R extends Replay = 'deterministic', 
     op23: Operator<O22, O23, G23, R23> | GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(op, { stateless: true }) or rx(op, { weakensTo: 'at-least-once' })">,
     op24: Operator<O23, O24, G24, R24> | GuaranteeViolation<"not an Operator: wrap a raw RxJS operator in rx(op, { stateless: true }) or rx(op, { weakensTo: 'at-least-once' })">,
   ): Stream<O24, Weakest<Gives<G1 | G2 | G3 | G4 | G5 | G6 | G7 | G8 | G9 | G10 | G11 | G12 | G13 | G14 | G15 | G16 | G17 | G18 | G19 | G20 | G21 | G22 | G23 | G24>, G>, BothReplay<R, OperatorsReplay<[R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, R12, R13, R14, R15, R16, R17, R18, R19, R20, R21, R22, R23, R24]>>, Need>;
+  // END overloads written by scripts/pipe-overloads.ts
+
   // Stream is invariant in its guarantee and replay (they appear in to()'s check), so no wide return type
   // covers every instantiation of the signature above: the implementation's is `never`, and its value is
   // the stream built from the operators, as the signature types it.

@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { withOverloads } from '../../scripts/pipe-overloads.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const typesDir = `${root}test/types/`;
@@ -78,6 +79,11 @@ test('the type-level suite compiles with exactOptionalPropertyTypes', () => {
     built.getSemanticDiagnostics(built.getSourceFile(file)).map((d) => `${file.slice(root.length)}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`),
   );
   assert.equal(errors, []);
+});
+
+test("Stream.pipe()'s overloads are the ones scripts/pipe-overloads.ts writes", () => {
+  const text = readFileSync(`${root}src/dsl/stream.ts`, 'utf8');
+  assert.ok(text === withOverloads(text), 'run: node --import tsx scripts/pipe-overloads.ts');
 });
 
 test.run();

@@ -127,6 +127,10 @@ const stderrLogger: Logger = {
  *   .to(rollingFileSink(...));
  * await job.run();
  * ```
+ *
+ * An option it does not know, here or in `checkpoints` and `flowControl`
+ * (`checkpoint:` for `checkpoints:`), does not compile and throws a
+ * {@link ConfigurationError}, rather than being ignored.
  */
 export function pipeline<const O extends PipelineOptions>(options: O & KnownOptionsOnly<O>): Pipeline<NeededBy<O>, Checkpointed<O>> {
   rejectUnknownKeys(options, pipelineOptionNames, 'pipeline');

@@ -65,7 +65,7 @@ function isOperator(value: unknown): value is Operator<unknown, unknown, Guarant
  * Built with `pipeline(...).from(source)`, extended with {@link pipe}, merged
  * with `union(...)`, and closed with {@link to}, which yields a runnable job.
  */
-export class Stream<T, G extends Guarantee, R extends Replay = 'deterministic', Need extends Guarantee = 'at-most-once'> {
+export class Stream<out T, in out G extends Guarantee, in out R extends Replay = 'deterministic', in out Need extends Guarantee = 'at-most-once'> {
   /** @internal Created by `pipeline().from()`, `pipe()` and `union()`. */
   constructor(
     /** @internal */ readonly settings: PipelineSettings,

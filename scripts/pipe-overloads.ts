@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The most operators one `pipe()` call takes. */
-export const maxOperators = 24;
+export const maxOperators = 16;
 
 export const begin = '  // BEGIN overloads written by scripts/pipe-overloads.ts';
 export const end = '  // END overloads written by scripts/pipe-overloads.ts';

@@ -9,7 +9,8 @@ import { withTempDir } from '../../temp-dir.js';
 const example = fileURLToPath(new URL('../../../examples/wordcount.ts', import.meta.url));
 const tsx = import.meta.resolve('tsx');
 
-// Run the example in `cwd` (where it keeps .onceflow); with `interrupt`, send that signal once its first checkpoint is stored.
+// Run the example in `cwd` (where it keeps .onceflow); with `interrupt`, send that signal once a checkpoint is stored and
+// output is being written (on a loaded machine the first checkpoint can come before the first record).
 function runExample(cwd: string, input: string, interrupt?: NodeJS.Signals): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--conditions=onceflow-source', '--import', tsx, example, input], {
@@ -24,12 +25,13 @@ function runExample(cwd: string, input: string, interrupt?: NodeJS.Signals): Pro
       stderr += c.toString();
     });
     const checkpoints = join(cwd, '.onceflow', 'checkpoints', 'wordcount');
+    const output = join(cwd, '.onceflow', 'output', 'wordcount');
     const timer = setInterval(() => {
       if (!interrupt) return;
-      readdir(checkpoints).then(
-        (names) => {
+      Promise.all([readdir(checkpoints), readdir(output)]).then(
+        ([stored, written]) => {
           // Once: a second signal stops the job without its final checkpoint.
-          if (names.length === 0 || !interrupt) return;
+          if (stored.length === 0 || written.length === 0 || !interrupt) return;
           child.kill(interrupt);
           interrupt = undefined;
         },

@@ -8,7 +8,7 @@ import type { Logger } from '../contracts/logger.js';
 import { ConfigurationError } from '../errors.js';
 import type { BarrierInjector } from './coordinator.js';
 
-/** Records emitted before the task yields to the event loop, so timers, barriers and I/O get their turn. */
+/** Records emitted at most before the task yields to the event loop, so timers, barriers and I/O get their turn. */
 const recordsPerTurn = 1024;
 
 /**
@@ -239,12 +239,16 @@ export class SourceTask<T> implements BarrierInjector {
     this.pumping = true;
     try {
       let budget = recordsPerTurn;
+      let fetched = false;
       while (!this.stopped()) {
         budget -= this.emitQueued(budget);
         if (this.stopped()) break;
-        if (budget <= 0) {
+        // One fetch's records a turn (fewer if a fetch is large): a record can fan out downstream
+        // (a flatMap of a block into thousands), and timers, barriers and I/O must get their turn.
+        if (budget <= 0 || fetched) {
           await new Promise(setImmediate);
           budget = recordsPerTurn;
+          fetched = false;
           continue;
         }
         // What is still queued belongs to paused splits; resumeSplits() starts the pump again.
@@ -253,6 +257,7 @@ export class SourceTask<T> implements BarrierInjector {
         if (this.splits.size === 0 || this.ids((state) => !state.paused).length === 0) break;
         const result = await this.reader.fetch();
         this.enqueue(result);
+        fetched = true;
         // An empty answer (after wakeUp) must not turn the loop into a chain of microtasks that starves timers and I/O.
         if (result.batches.length === 0 && result.finished.length === 0) await new Promise(setImmediate);
       }

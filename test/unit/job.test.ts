@@ -8,6 +8,7 @@ import {
   ConfigurationError,
   exponentialBackoffRestart,
   fileSource,
+  flatMap,
   fileStore,
   fixedDelayRestart,
   JobFailedError,
@@ -368,6 +369,21 @@ test('stop() resolves only once the pre-commit in progress has settled, so a job
   while (!preparing) await new Promise((resolve) => setTimeout(resolve, 1));
   await handle.stop();
   assert.ok(settled, 'the pre-commit had settled when stop() resolved');
+});
+
+test('a source whose records fan out downstream still lets checkpoints in: one fetch a turn of the event loop', async () => {
+  const sink = memorySink<number>();
+  const handle = pipeline({ id: 'fan-out', guarantee: 'exactly-once', checkpoints: { interval: 1, store: memoryStore() }, logger: quiet })
+    // 300 source records, each 3000 downstream: a turn of 1024 fetches would be every record at once.
+    .from(collectionSource(range(300), { chunkSize: 1 }))
+    .pipe(flatMap((block: number) => range(3000).map((i) => block * 3000 + i)))
+    .to(sink)
+    .start();
+  let midway = 0;
+  handle.events.subscribe((e) => void (e.type === 'checkpoint-completed' && !e.final && midway++));
+  await handle.done;
+  assert.is(sink.committed.length, 900_000);
+  assert.ok(midway >= 2, `checkpoints completed while records flowed: ${midway}`);
 });
 
 test.run();

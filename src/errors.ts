@@ -64,3 +64,15 @@ export class JobFailedError extends OnceflowError {
     super(message, { ...options, retriable: false });
   }
 }
+
+/**
+ * The snapshot store did not answer a save (or the sink's committer a commit)
+ * within the checkpoint timeout, even after the job stopped: what the store
+ * holds is unknown, so restarting in this process could duplicate output.
+ */
+export class StoreUnresponsiveError extends OnceflowError {
+  override readonly name = 'StoreUnresponsiveError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, retriable: false });
+  }
+}

@@ -143,7 +143,10 @@ export class Execution implements Wiring {
     } finally {
       this.coordinator?.stop();
       this.subscription?.unsubscribe();
+      // The next attempt may read the store only once this one's save and commit are over.
+      const unquiesced: unknown = await this.coordinator?.quiesce().then(() => undefined, (error: unknown) => error);
       await this.closeQuietly([...this.sources.map((s) => () => s.close()), () => writer?.close(), () => this.committer?.close?.()]);
+      if (unquiesced) throw unquiesced;
     }
   }
 

@@ -76,3 +76,34 @@ export class StoreUnresponsiveError extends OnceflowError {
     super(message, { ...options, retriable: false });
   }
 }
+
+/** Another runner holds the job's lock in the snapshot store: one job never runs twice against one store. */
+export class JobLockedError extends OnceflowError {
+  override readonly name = 'JobLockedError';
+  constructor(
+    message: string,
+    /** Who holds the lock, as the store recorded it (`pid 1234 on host a, since ...`). */
+    readonly holder: string,
+  ) {
+    super(message, { retriable: false });
+  }
+}
+
+/**
+ * Resuming the job would write output a second time: an exactly-once sink
+ * committed output of a checkpoint newer than the one the job would resume
+ * from (the newest checkpoints are corrupt or deleted, or the store has none
+ * at all). The message names the user's choices.
+ */
+export class ResumeWouldDuplicateError extends OnceflowError {
+  override readonly name = 'ResumeWouldDuplicateError';
+  constructor(
+    message: string,
+    /** The newest checkpoint saved or committed. */
+    readonly newestCheckpointId: number,
+    /** The checkpoint the job would resume from; 0 for a start from scratch. */
+    readonly resumeFromCheckpointId: number,
+  ) {
+    super(message, { retriable: false });
+  }
+}

@@ -42,7 +42,7 @@ export { StateRegistry } from './snapshot/state.js';
 export type { OperatorSnapshot } from './snapshot/state.js';
 export type { ValueState, OperatorState } from './contracts/state.js';
 export type { CheckpointEvent } from './runtime/coordinator.js';
-export type { Checkpoint, SinkSnapshot, SnapshotStore, SnapshotCodec, LatestCheckpoint } from './snapshot/store.js';
+export type { Checkpoint, SinkSnapshot, SnapshotStore, SnapshotCodec, LatestCheckpoint, JobLock } from './snapshot/store.js';
 export { memoryStore } from './snapshot/memory-store.js';
 export type { MemoryStoreOptions } from './snapshot/memory-store.js';
 export { fileStore } from './snapshot/file-store.js';
@@ -90,4 +90,4 @@ export type { ReconnectOptions } from './connectors/shared/reconnect.js';
 export { SocketConnectError } from './connectors/socket/errors.js';
 
 // Errors
-export { OnceflowError, ConfigurationError, CheckpointFailedError, CorruptCheckpointError, JobFailedError, StoreUnresponsiveError } from './errors.js';
+export { OnceflowError, ConfigurationError, CheckpointFailedError, CorruptCheckpointError, JobFailedError, StoreUnresponsiveError, JobLockedError, ResumeWouldDuplicateError } from './errors.js';

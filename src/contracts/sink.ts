@@ -14,6 +14,14 @@ export interface SinkWriterContext<S> {
    * (lingering transactions, in-progress files).
    */
   readonly restoredState: S | undefined;
+  /**
+   * The user accepts that output committed after the restored checkpoint is
+   * written again (`checkpoints.replayCommittedOutput`). Without it, a
+   * committing writer that finds committed output of its job newer than the
+   * restored checkpoint, or any when the job starts from scratch, refuses
+   * with a `ResumeWouldDuplicateError`.
+   */
+  readonly replayCommittedOutput?: boolean;
 }
 
 /**

@@ -106,6 +106,7 @@ export class Execution implements Wiring {
         taskId: sinkId,
         restoredCheckpointId: restoredId,
         restoredState: restoredSink?.writerState,
+        replayCommittedOutput: settings.checkpoints?.replayCommittedOutput ?? false,
       });
       const checkpoints = settings.checkpoints;
       this.coordinator = new CheckpointCoordinator({

@@ -4,7 +4,7 @@ import type { CheckpointEvent } from './coordinator.js';
 import { fileStore } from '../snapshot/file-store.js';
 import { memoryStore } from '../snapshot/memory-store.js';
 import type { SnapshotStore } from '../snapshot/store.js';
-import { JobFailedError, messageOf, OnceflowError } from '../errors.js';
+import { JobFailedError, messageOf, OnceflowError, ResumeWouldDuplicateError } from '../errors.js';
 import { Execution } from './execution.js';
 import type { ExecutionOutcome, JobPlan } from './execution.js';
 
@@ -26,7 +26,10 @@ export interface JobResult {
 export interface JobHandle {
   /** Checkpoints completed and failed, restores and restarts; completes when the job ends. */
   readonly events: Observable<JobEvent>;
-  /** Settles when the job ends: with its result, or a {@link JobFailedError} once restarts are used up. */
+  /**
+   * Settles when the job ends: with its result, or a {@link JobFailedError} once restarts are used up, or the
+   * error that kept it from starting (`JobLockedError`: another runner has it; `ResumeWouldDuplicateError`).
+   */
   readonly done: Promise<JobResult>;
   /** Stop reading, take a final checkpoint where the sources are, commit it, and end. Resolves with {@link done}. */
   drain(): Promise<JobResult>;
@@ -46,6 +49,16 @@ export function startJob(job: JobPlan): JobHandle {
   const stopping = (): boolean => ending === 'stop';
 
   async function run(): Promise<JobResult> {
+    settings.logger.info(`job '${settings.id}' starting; its checkpoints are kept in ${store.describe(settings.id)}`);
+    const lock = await store.lock(settings.id);
+    try {
+      return await attempts();
+    } finally {
+      await lock.release().catch((error: unknown) => settings.logger.warn(`job '${settings.id}' could not release its lock: ${messageOf(error)}`));
+    }
+  }
+
+  async function attempts(): Promise<JobResult> {
     for (let attempt = 1, failures = 0; ; attempt++) {
       const restored = settings.checkpoints ? await latestCheckpoint() : undefined;
       if (restored) {
@@ -84,8 +97,27 @@ export function startJob(job: JobPlan): JobHandle {
   }
 
   async function latestCheckpoint() {
-    const { checkpoint, corrupt } = await store.latest(settings.id);
-    for (const error of corrupt) settings.logger.warn(`${error.message}; falling back to the checkpoint before it`);
+    const { checkpoint, corrupt, newestSaved = 0 } = await store.latest(settings.id);
+    const resumeFrom = checkpoint?.checkpointId ?? 0;
+    const newest = Math.max(newestSaved, resumeFrom);
+    if (newest > resumeFrom || corrupt.length > 0) {
+      const what =
+        `the newest checkpoint of job '${settings.id}' saved in ${store.describe(settings.id)}, ${newest}, ` +
+        (corrupt.length > 0 ? `is unreadable (${corrupt.map((e) => e.message).join('; ')})` : 'is gone') +
+        `, and ${checkpoint ? `the newest readable one is ${resumeFrom}` : 'no readable checkpoint is left'}`;
+      // An at-least-once sink may write output again; an exactly-once one must not, silently.
+      if (job.sink.guarantee === 'exactly-once' && !settings.checkpoints?.replayCommittedOutput) {
+        throw new ResumeWouldDuplicateError(
+          `cannot resume exactly-once: ${what}. Its sink may have committed the output of checkpoints after ${resumeFrom}, ` +
+            `and resuming ${checkpoint ? `from ${resumeFrom}` : 'from scratch'} would write that output again. ` +
+            `Either bring checkpoint ${newest} back (from a backup), or start over knowingly: remove the job's output and checkpoints, ` +
+            `or set checkpoints.replayCommittedOutput: true to resume and accept that output committed after checkpoint ${resumeFrom} is written again.`,
+          newest,
+          resumeFrom,
+        );
+      }
+      settings.logger.warn(`${what}: resuming from ${checkpoint ? `checkpoint ${resumeFrom}` : 'scratch'}; output written after it is written again`);
+    }
     return checkpoint;
   }
 

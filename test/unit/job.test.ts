@@ -14,6 +14,7 @@ import {
   memoryStore,
   noRestart,
   pipeline,
+  ResumeWouldDuplicateError,
   stdoutSink,
   union,
 } from 'onceflow';
@@ -292,26 +293,29 @@ test('readers are closed when the sink cannot even be created', async () => {
   assert.is(closed, 1);
 });
 
-test('a corrupt newest checkpoint is reported and the job resumes from the one before', async () => {
+test('a corrupt newest checkpoint stops an exactly-once job with its choices; with replayCommittedOutput it resumes from the one before', async () => {
   await withTempDir('corrupt', async (directory) => {
     const sink = memorySink<number>();
     const warnings: string[] = [];
-    const build = () =>
-      pipeline({ id: 'corrupt', checkpoints: { interval: 1, store: fileStore({ directory }) }, logger: { ...quiet, warn: (m) => warnings.push(m) } })
+    const build = (replayCommittedOutput: boolean) =>
+      pipeline({ id: 'corrupt', checkpoints: { interval: 1, store: fileStore({ directory }), replayCommittedOutput }, logger: { ...quiet, warn: (m) => warnings.push(m) } })
         .from(collectionSource(range(1_000_000), { chunkSize: 50 }))
         .to(sink);
-    const first = build().start();
+    const first = build(false).start();
     await untilCheckpoint(first, 3);
     await first.stop();
-    const files = (await readdir(join(directory, 'corrupt'))).sort((a, b) => Number(/\d+/.exec(b)?.[0]) - Number(/\d+/.exec(a)?.[0]));
+    const files = (await readdir(join(directory, 'corrupt'))).filter((f) => f.endsWith('.ckpt')).sort((a, b) => Number(/\d+/.exec(b)?.[0]) - Number(/\d+/.exec(a)?.[0]));
     const newest = join(directory, 'corrupt', files[0]!);
     await truncate(newest, (await stat(newest)).size - 5);
+    const refused = await build(false).run().catch((e: unknown) => e);
+    assert.instance(refused, ResumeWouldDuplicateError);
+    assert.match(String(refused), /is unreadable \(checkpoint .* is truncated.*would write that output again.*replayCommittedOutput: true/);
     const restored: number[] = [];
-    const second = build().start();
+    const second = build(true).start();
     second.events.subscribe((e) => e.type === 'restored' && restored.push(e.checkpointId));
     await second.done;
     assert.is(restored[0], Number(/\d+/.exec(files[1]!)?.[0]));
-    assert.ok(warnings.some((w) => /is truncated.*falling back to the checkpoint before it/.test(w)), warnings.join('\n'));
+    assert.ok(warnings.some((w) => /is truncated.*resuming from checkpoint \d+; output written after it is written again/.test(w)), warnings.join('\n'));
   });
 });
 

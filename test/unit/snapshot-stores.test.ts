@@ -21,8 +21,8 @@ test('fileStore returns the newest checkpoint and keeps only the last k', () =>
     const store = fileStore({ directory, retain: 2 });
     for (const id of [1, 2, 3]) assert.ok((await store.save(checkpoint(id))) > 0);
     assert.equal((await store.latest('job')).checkpoint, checkpoint(3));
-    assert.equal((await readdir(join(directory, 'job'))).sort(), ['chk-2.ckpt', 'chk-3.ckpt']);
-    assert.equal(await store.latest('other-job'), { checkpoint: undefined, corrupt: [] });
+    assert.equal((await readdir(join(directory, 'job'))).sort(), ['chk-2.ckpt', 'chk-3.ckpt', 'newest']);
+    assert.equal(await store.latest('other-job'), { checkpoint: undefined, corrupt: [], newestSaved: undefined });
   }));
 
 test('fileStore falls back to the previous checkpoint when the newest is truncated or altered', () =>
@@ -46,7 +46,7 @@ test('fileStore falls back to the previous checkpoint when the newest is truncat
 test('fileStore leaves no temporary file behind and writes a header a person can read', () =>
   withTempDir('store', async (directory) => {
     await fileStore({ directory }).save(checkpoint(7));
-    assert.equal(await readdir(join(directory, 'job')), ['chk-7.ckpt']);
+    assert.equal((await readdir(join(directory, 'job'))).sort(), ['chk-7.ckpt', 'newest']);
     const header = JSON.parse((await readFile(join(directory, 'job', 'chk-7.ckpt'), 'utf8')).split('\n')[0]!) as Record<string, unknown>;
     assert.is(header.format, 'onceflow-checkpoint');
     assert.is(header.codec, 'json');

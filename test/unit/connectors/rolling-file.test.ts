@@ -9,6 +9,7 @@ import {
   defaultRollingPolicy,
   keyBuckets,
   MissingPartFileError,
+  ResumeWouldDuplicateError,
   rollingFileSink,
 } from 'onceflow';
 import type { PendingPartFile, RollingFileSinkOptions, RollingFileWriterState, SinkWriter } from 'onceflow';
@@ -16,11 +17,11 @@ import { withTempDir } from '../../temp-dir.js';
 
 type Writer = SinkWriter<string, PendingPartFile, RollingFileWriterState>;
 
-function open(options: RollingFileSinkOptions<string>, restoredCheckpointId = 0, restoredState?: RollingFileWriterState) {
+function open(options: RollingFileSinkOptions<string>, restoredCheckpointId = 0, restoredState?: RollingFileWriterState, replayCommittedOutput = false) {
   const sink = rollingFileSink<string>(options);
   const committer = sink.createCommitter?.();
   if (!committer) throw new Error('a rolling file sink has a committer');
-  const writer = Promise.resolve(sink.createWriter({ jobId: 'job', taskId: 'sink-rolling-file', restoredCheckpointId, restoredState })) as Promise<Writer>;
+  const writer = Promise.resolve(sink.createWriter({ jobId: 'job', taskId: 'sink-rolling-file', restoredCheckpointId, restoredState, replayCommittedOutput })) as Promise<Writer>;
   return { writer, committer };
 }
 
@@ -35,7 +36,8 @@ async function checkpoint(writer: Writer, id: number, final = false): Promise<{ 
 
 async function tree(dir: string): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
-  for (const name of (await readdir(dir, { recursive: true })).sort()) {
+  // The committed marker is checked by the tests about it.
+  for (const name of (await readdir(dir, { recursive: true })).sort().filter((n) => !/\.committed-\d+$/.test(n))) {
     const content = await readFile(join(dir, name), 'utf8').catch(() => undefined);
     if (content !== undefined) files[name] = content;
   }
@@ -90,11 +92,14 @@ test('rolling sink: restore truncates the in-progress part to its valid length, 
   });
 });
 
-test('rolling sink: a fresh start never reuses the name of a finished part', async () => {
+test('rolling sink: a fresh start beside finished parts of its job refuses; started over on purpose, it never reuses their names', async () => {
   await withTempDir('rf-fresh', async (dir) => {
     await writeFile(join(dir, 'part-job-7'), 'old\n');
     await writeFile(join(dir, '.part-job-9.inprogress'), 'leftover of a run without a checkpoint\n');
-    const { writer: opening, committer } = open({ directory: dir, bucketAssigner: basePathBuckets() });
+    const refused = await open({ directory: dir, bucketAssigner: basePathBuckets() }).writer.catch((e: unknown) => e);
+    assert.instance(refused, ResumeWouldDuplicateError);
+    assert.match(String(refused), /holds 1 finished part file\(s\) of job 'job' \(.*part-job-7\), but the job starts from scratch.*replayCommittedOutput: true/);
+    const { writer: opening, committer } = open({ directory: dir, bucketAssigner: basePathBuckets() }, 0, undefined, true);
     const writer = await opening;
     await writeAll(writer, ['new']);
     await committer.commit((await checkpoint(writer, 1, true)).committables, 1);

@@ -44,7 +44,7 @@ export function memorySink<T>(): MemorySink<T> {
         if (!replayCommittedOutput) {
           throw new ResumeWouldDuplicateError(
             `memorySink committed the output of checkpoint ${newestCommitted} of job '${jobId}', but the job resumes from ${restoredCheckpointId > 0 ? `checkpoint ${restoredCheckpointId}` : 'scratch'}; ` +
-              'going on would commit that output again. Set checkpoints.replayCommittedOutput: true to accept that.',
+              'going on would write that output again. Bring the newer checkpoints back, or set checkpoints.replayCommittedOutput: true to accept that.',
             newestCommitted,
             restoredCheckpointId,
           );

@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { realpathSync } from 'node:fs';
 import { readdir, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -10,6 +11,7 @@ import {
   fileStore,
   fixedDelayRestart,
   JobFailedError,
+  JobLockedError,
   map,
   memoryStore,
   noRestart,
@@ -316,6 +318,44 @@ test('a corrupt newest checkpoint stops an exactly-once job with its choices; wi
     await second.done;
     assert.is(restored[0], Number(/\d+/.exec(files[1]!)?.[0]));
     assert.ok(warnings.some((w) => /is truncated.*resuming from checkpoint \d+; output written after it is written again/.test(w)), warnings.join('\n'));
+  });
+});
+
+test('one job, one runner: a second runner of the same job and store fails at once naming the first', async () => {
+  await withTempDir('locked', async (directory) => {
+    const build = () =>
+      pipeline({ id: 'locked', checkpoints: { interval: 5, store: fileStore({ directory }) }, logger: quiet })
+        .from(collectionSource(range(5_000_000), { chunkSize: 50 }))
+        .to(memorySink<number>());
+    const first = build().start();
+    await untilCheckpoint(first, 1);
+    const error = await build().run().catch((e: unknown) => e);
+    assert.instance(error, JobLockedError);
+    assert.match(String(error), new RegExp(`job 'locked' is already running \\(pid ${process.pid} on host `));
+    const stopped = await first.stop();
+    assert.is(stopped.outcome, 'stopped');
+    // Released: the next runner resumes.
+    const again = build().start();
+    const restored = await new Promise((resolve) => again.events.subscribe((e) => e.type === 'restored' && resolve(e.checkpointId)));
+    assert.ok(Number(restored) >= 1);
+    await again.stop();
+  });
+});
+
+test('the first log line of a run says where its checkpoints are, as an absolute path', async () => {
+  await withTempDir('where', async (directory) => {
+    const info: string[] = [];
+    const cwd = process.cwd();
+    process.chdir(directory);
+    try {
+      await pipeline({ id: 'where', checkpoints: { interval: 5, store: fileStore({ directory: 'state' }) }, logger: { ...quiet, info: (m) => info.push(m) } })
+        .from(collectionSource(range(10)))
+        .to(memorySink<number>())
+        .run();
+    } finally {
+      process.chdir(cwd);
+    }
+    assert.match(info[0] ?? '', new RegExp(`^job 'where' starting; its checkpoints are kept in ${join(realpathSync(directory), 'state', 'where').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `));
   });
 });
 

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   basePathBuckets,
@@ -123,6 +123,67 @@ test('rolling sink: commit of a part that is neither pending nor finished, or re
     assert.match(String(error), /part-job-0.*records are lost/);
     const restore = await open(options, 1, state).writer.catch((e: unknown) => e);
     assert.instance(restore, MissingPartFileError);
+  });
+});
+
+test('rolling sink: an in-progress part shorter than its stored length fails the restore clearly, without NUL padding', async () => {
+  await withTempDir('rf-short', async (dir) => {
+    const options = { directory: dir, bucketAssigner: basePathBuckets() };
+    const first = open(options);
+    const writer = await first.writer;
+    await writeAll(writer, ['aaaa', 'bbbb']);
+    const { state } = await checkpoint(writer, 1);
+    await writer.close();
+    await truncate(join(dir, '.part-job-0.inprogress'), 3);
+    const error = await open(options, 1, state).writer.catch((e: unknown) => e);
+    assert.instance(error, MissingPartFileError);
+    assert.match(String(error), /\.part-job-0\.inprogress in progress with 10 bytes, but it has only 3 now: 7 bytes of records are lost/);
+    assert.equal(await readFile(join(dir, '.part-job-0.inprogress'), 'utf8'), 'aaa', 'left as it was found');
+  });
+});
+
+test('rolling sink: a finished part a consumer removed after its checkpoint was committed does not block a restore', async () => {
+  await withTempDir('rf-consumed', async (dir) => {
+    const options = { directory: dir, bucketAssigner: basePathBuckets() };
+    const first = open(options);
+    const writer = await first.writer;
+    await writeAll(writer, ['x', 'y']);
+    const one = await checkpoint(writer, 1, true);
+    await first.committer.commit(one.committables, 1);
+    await writer.close();
+    assert.equal(await readdir(dir).then((n) => n.sort()), ['.part-job.committed-1', 'part-job-0']);
+    await rm(join(dir, 'part-job-0'));
+    // The restart commits checkpoint 1 again, as after any crash.
+    const second = open(options, 1, one.state);
+    await second.committer.commit(one.committables, 1);
+    const restored = await second.writer;
+    await writeAll(restored, ['z']);
+    const two = await checkpoint(restored, 2, true);
+    await second.committer.commit(two.committables, 2);
+    assert.equal(await tree(dir), { 'part-job-1': 'z\n' });
+    await restored.close();
+  });
+});
+
+test('rolling sink: restored from a checkpoint older than the newest it committed, it refuses unless told to replay', async () => {
+  await withTempDir('rf-behind', async (dir) => {
+    const options = { directory: dir, bucketAssigner: basePathBuckets(), rollingPolicy: defaultRollingPolicy({ maxPartSize: 2 }) };
+    const first = open(options);
+    const writer = await first.writer;
+    await writeAll(writer, ['a']);
+    const one = await checkpoint(writer, 1);
+    await first.committer.commit(one.committables, 1);
+    await writeAll(writer, ['b']);
+    const two = await checkpoint(writer, 2);
+    await first.committer.commit(two.committables, 2);
+    await writer.close();
+    const refused = await open(options, 1, one.state).writer.catch((e: unknown) => e);
+    assert.instance(refused, ResumeWouldDuplicateError);
+    assert.match(String(refused), /committed the part files of checkpoint 2 of job 'job' .*but the job resumes from checkpoint 1/);
+    assert.equal((refused as ResumeWouldDuplicateError).newestCheckpointId, 2);
+    const replaying = await open(options, 1, one.state, true).writer;
+    await replaying.close();
+    assert.equal((await readdir(dir)).filter((n) => n.includes('.committed-')), [], 'replayed on purpose: the marker no longer stops restores from 1');
   });
 });
 

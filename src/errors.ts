@@ -107,3 +107,25 @@ export class ResumeWouldDuplicateError extends OnceflowError {
     super(message, { retriable: false });
   }
 }
+
+/**
+ * An operator threw. Names the operator and a bounded preview of the record
+ * it was given last; `retriable` follows the cause (an ordinary `Error` is
+ * retriable, but the same failure at the same place after a restart stops
+ * the job: it is deterministic).
+ */
+export class OperatorError extends OnceflowError {
+  override readonly name = 'OperatorError';
+  /** Where the record came from (source split and position), when the source runtime can say. */
+  position: unknown = undefined;
+  constructor(
+    message: string,
+    /** The operator's id in the job (`2-map`). */
+    readonly operatorId: string,
+    /** The record it was given last, as bounded text; `undefined` when it had none. */
+    readonly recordPreview: string | undefined,
+    cause: unknown,
+  ) {
+    super(message, { cause, retriable: cause instanceof OnceflowError ? cause.retriable : true });
+  }
+}

@@ -90,4 +90,4 @@ export type { ReconnectOptions } from './connectors/shared/reconnect.js';
 export { SocketConnectError } from './connectors/socket/errors.js';
 
 // Errors
-export { OnceflowError, ConfigurationError, CheckpointFailedError, CorruptCheckpointError, JobFailedError, StoreUnresponsiveError, JobLockedError, ResumeWouldDuplicateError } from './errors.js';
+export { OnceflowError, ConfigurationError, CheckpointFailedError, CorruptCheckpointError, JobFailedError, StoreUnresponsiveError, JobLockedError, ResumeWouldDuplicateError, OperatorError } from './errors.js';

@@ -11,6 +11,7 @@ import { alignBarriers } from './alignment.js';
 import { CheckpointCoordinator } from './coordinator.js';
 import type { CheckpointEvent } from './coordinator.js';
 import { snapshotAtBarriers } from './operator-snapshot.js';
+import { attributeErrors } from './operator-errors.js';
 import { StateRegistry } from '../snapshot/state.js';
 import type { Checkpoint, SnapshotStore } from '../snapshot/store.js';
 import { InFlightGauge } from './flow-control.js';
@@ -79,7 +80,7 @@ export class Execution implements Wiring {
   operator<In, Out>(operator: Operator<In, Out, Guarantee, Replay>, input: Flow<In>): Flow<Out> {
     const id = `${this.operatorCount++}-${operator[operatorInfo].name}`;
     const state = new StateRegistry(this.restored?.operators[id]);
-    const output = operator(input, { id, state, inFlight: this.gauge.add });
+    const output = attributeErrors(id, input, (tracked) => operator(tracked, { id, state, inFlight: this.gauge.add }));
     if (state.isEmpty) return output;
     this.statefulOperators.push(id);
     return snapshotAtBarriers(output, state, (barrier, snapshot) => this.coordinator?.ackOperator(barrier.checkpointId, id, snapshot));

@@ -4,8 +4,9 @@ import type { CheckpointEvent } from './coordinator.js';
 import { fileStore } from '../snapshot/file-store.js';
 import { memoryStore } from '../snapshot/memory-store.js';
 import type { SnapshotStore } from '../snapshot/store.js';
-import { JobFailedError, messageOf, OnceflowError, ResumeWouldDuplicateError } from '../errors.js';
+import { JobFailedError, messageOf, OnceflowError, OperatorError, ResumeWouldDuplicateError } from '../errors.js';
 import { Execution } from './execution.js';
+import { previewRecord } from './operator-errors.js';
 import type { ExecutionOutcome, JobPlan } from './execution.js';
 
 /** Something that happened to a running job, for monitoring. */
@@ -59,6 +60,7 @@ export function startJob(job: JobPlan): JobHandle {
   }
 
   async function attempts(): Promise<JobResult> {
+    let previousFailure: string | undefined;
     for (let attempt = 1, failures = 0; ; attempt++) {
       const restored = settings.checkpoints ? await latestCheckpoint() : undefined;
       if (restored) {
@@ -77,8 +79,18 @@ export function startJob(job: JobPlan): JobHandle {
       } catch (error) {
         if (stopping()) return { outcome: 'stopped', attempts: attempt };
         failures++;
-        const delay = error instanceof OnceflowError && !error.retriable ? undefined : settings.restart?.nextDelay(failures);
         const reason = messageOf(error);
+        const place = failurePlace(error);
+        if (place !== undefined && place === previousFailure) {
+          throw new JobFailedError(
+            `job '${settings.id}' fails deterministically: the same failure at the same place after a restart, so restarting again would fail the same way; ` +
+              `fix the operator or the record, then start the job again (it resumes from its latest checkpoint): ${reason}`,
+            attempt,
+            { cause: error },
+          );
+        }
+        previousFailure = place;
+        const delay = error instanceof OnceflowError && !error.retriable ? undefined : settings.restart?.nextDelay(failures);
         if (delay === undefined) {
           throw new JobFailedError(`job '${settings.id}' failed after ${attempt} attempt(s): ${reason}`, attempt, { cause: error });
         }
@@ -94,6 +106,18 @@ export function startJob(job: JobPlan): JobHandle {
         if (stopping()) return { outcome: 'stopped', attempts: attempt };
       }
     }
+  }
+
+  /**
+   * Where an attempt failed, as far as it can tell: the operator, the record
+   * and the error. `undefined` for failures without a place, and for ones
+   * their cause marks retriable (a connection lost: the same record may pass
+   * next time).
+   */
+  function failurePlace(error: unknown): string | undefined {
+    if (!(error instanceof OperatorError)) return undefined;
+    if (error.cause instanceof OnceflowError && error.cause.retriable) return undefined;
+    return [error.operatorId, error.recordPreview, previewRecord(error.position), messageOf(error.cause)].join('\n');
   }
 
   async function latestCheckpoint() {

@@ -37,13 +37,16 @@ class InputTracker<In> extends Subscriber<In | Marker> {
  * on). Errors from upstream pass through untouched.
  */
 export function attributeErrors<In, Out>(operatorId: string, input: Flow<In>, apply: (input: Flow<In>) => Flow<Out>): Flow<Out> {
-  return new Observable<Out | Marker>((out) => {
-    let tracker: InputTracker<In> | undefined;
-    const tracked = new Observable<In | Marker>((subscriber) => {
-      tracker = new InputTracker<In>(subscriber);
-      return input.subscribe(tracker);
-    });
-    return apply(tracked).subscribe({
+  // A flow is subscribed once per attempt: the tracker of the current subscription is the one to ask.
+  let tracker: InputTracker<In> | undefined;
+  const tracked = new Observable<In | Marker>((subscriber) => {
+    tracker = new InputTracker<In>(subscriber);
+    return input.subscribe(tracker);
+  });
+  // Applied now, not on subscription: the operator registers its state when it is applied.
+  const output = apply(tracked);
+  return new Observable<Out | Marker>((out) =>
+    output.subscribe({
       next: (value) => out.next(value),
       complete: () => out.complete(),
       error: (error: unknown) => {
@@ -62,6 +65,6 @@ export function attributeErrors<In, Out>(operatorId: string, input: Flow<In>, ap
           ),
         );
       },
-    });
-  });
+    }),
+  );
 }

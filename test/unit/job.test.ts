@@ -15,6 +15,7 @@ import {
   map,
   memoryStore,
   noRestart,
+  OperatorError,
   pipeline,
   ResumeWouldDuplicateError,
   stdoutSink,
@@ -116,7 +117,9 @@ test('a job without a restart strategy fails with the cause', async () => {
     assert.unreachable('should fail');
   } catch (error) {
     assert.instance(error, JobFailedError);
-    assert.instance((error as JobFailedError).cause, RangeError);
+    // The operator's error, named after the operator and the record, with the thrown error as its cause.
+    assert.instance((error as JobFailedError).cause, OperatorError);
+    assert.instance(((error as JobFailedError).cause as OperatorError).cause, RangeError);
     assert.is((error as JobFailedError).attempts, 1);
   }
 });

@@ -110,6 +110,7 @@ class RollingFileWriter<T> implements SinkWriter<T, PendingPartFile, RollingFile
   // Closed by the rolling policy, made pending at the next barrier.
   private closed: OpenPart[] = [];
   private state: RollingFileWriterState | undefined;
+  private shut = false;
 
   private constructor(
     private readonly settings: WriterSettings<T>,
@@ -243,6 +244,7 @@ class RollingFileWriter<T> implements SinkWriter<T, PendingPartFile, RollingFile
   }
 
   async close(): Promise<void> {
+    this.shut = true;
     const parts = [...this.open.values()];
     this.open.clear();
     // Whatever was not persisted at a barrier is cut off by the next restore anyway.
@@ -251,7 +253,13 @@ class RollingFileWriter<T> implements SinkWriter<T, PendingPartFile, RollingFile
 
   private async openPart(bucket: string, now: number): Promise<OpenPart> {
     const counter = this.nextCounter++;
-    const writer = await this.settings.backend.create(this.names.path(bucket, counter, 'inprogress'));
+    const path = this.names.path(bucket, counter, 'inprogress');
+    const writer = await this.settings.backend.create(path);
+    if (this.shut) {
+      // A write that was under way when the job went down: nothing may hold the file open after close().
+      await writer.abandon();
+      throw new Error(`rollingFileSink: part ${path} was opened after the writer was closed`);
+    }
     const part: OpenPart = { bucket, counter, writer, size: 0, openedAt: now, lastWriteAt: now };
     this.open.set(bucket, part);
     return part;

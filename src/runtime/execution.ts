@@ -3,6 +3,7 @@ import type { Flow } from '../contracts/element.js';
 import type { Guarantee, Replay } from '../contracts/guarantee.js';
 import type { Operator } from '../contracts/operator.js';
 import { operatorInfo } from '../contracts/operator.js';
+import { applyingOperator } from '../contracts/operate.js';
 import type { PipelineSettings } from './settings.js';
 import type { Committer, Sink, SinkWriter } from '../contracts/sink.js';
 import type { Source } from '../contracts/source.js';
@@ -11,7 +12,6 @@ import { alignBarriers } from './alignment.js';
 import { CheckpointCoordinator } from './coordinator.js';
 import type { CheckpointEvent } from './coordinator.js';
 import { snapshotAtBarriers } from './operator-snapshot.js';
-import { attributeErrors } from './operator-errors.js';
 import { StateRegistry } from '../snapshot/state.js';
 import type { Checkpoint, SnapshotStore } from '../snapshot/store.js';
 import { InFlightGauge } from './flow-control.js';
@@ -80,7 +80,7 @@ export class Execution implements Wiring {
   operator<In, Out>(operator: Operator<In, Out, Guarantee, Replay>, input: Flow<In>): Flow<Out> {
     const id = `${this.operatorCount++}-${operator[operatorInfo].name}`;
     const state = new StateRegistry(this.restored?.operators[id]);
-    const output = attributeErrors(id, input, (tracked) => operator(tracked, { id, state, inFlight: this.gauge.add }));
+    const output = applyingOperator(id, () => operator(input, { id, state, inFlight: this.gauge.add }));
     if (state.isEmpty) return output;
     this.statefulOperators.push(id);
     return snapshotAtBarriers(output, state, (barrier, snapshot) => this.coordinator?.ackOperator(barrier.checkpointId, id, snapshot));

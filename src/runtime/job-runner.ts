@@ -6,7 +6,7 @@ import { memoryStore } from '../snapshot/memory-store.js';
 import type { SnapshotStore } from '../snapshot/store.js';
 import { JobFailedError, messageOf, OnceflowError, OperatorError, ResumeWouldDuplicateError } from '../errors.js';
 import { Execution } from './execution.js';
-import { previewRecord } from './operator-errors.js';
+import { attributeFailure, previewRecord } from './operator-errors.js';
 import type { ExecutionOutcome, JobPlan } from './execution.js';
 
 /** Something that happened to a running job, for monitoring. */
@@ -76,8 +76,9 @@ export function startJob(job: JobPlan): JobHandle {
       if (ending === 'drain') current.drain();
       try {
         return { outcome: await current.run(), attempts: attempt };
-      } catch (error) {
+      } catch (caught) {
         if (stopping()) return { outcome: 'stopped', attempts: attempt };
+        const error = attributeFailure(caught);
         failures++;
         const reason = messageOf(error);
         const place = failurePlace(error);

@@ -1,8 +1,5 @@
-import { Subscriber } from 'rxjs';
-import { Observable } from 'rxjs';
 import { inspect } from 'node:util';
-import { Marker } from '../contracts/element.js';
-import type { Flow } from '../contracts/element.js';
+import { recordFailures } from '../contracts/operate.js';
 import { messageOf, OperatorError } from '../errors.js';
 
 /** Characters of a record quoted in an {@link OperatorError}: enough to find it, not a megabyte of log. */
@@ -14,57 +11,17 @@ export function previewRecord(record: unknown): string {
   return text.length > recordPreviewLength ? `${text.slice(0, recordPreviewLength)}... (${text.length} characters)` : text;
 }
 
-// Remembers the last record given to the operator and the error its input failed with, if any.
-class InputTracker<In> extends Subscriber<In | Marker> {
-  last: { readonly record: In } | undefined;
-  upstreamError: { readonly error: unknown } | undefined;
-
-  protected override _next(value: In | Marker): void {
-    if (!(value instanceof Marker)) this.last = { record: value };
-    this.destination.next(value);
-  }
-
-  protected override _error(error: unknown): void {
-    this.upstreamError = { error };
-    super._error(error);
-  }
-}
-
 /**
- * Run `apply` (an operator wired to its input) so that an error the operator
- * itself raises becomes an {@link OperatorError} naming `operatorId` and the
- * record it was given last (for a synchronous operator: the record it failed
- * on). Errors from upstream pass through untouched.
+ * `error` as an {@link OperatorError} naming the operator and the record, when
+ * an operator's record handler threw it (see `recordFailures`); any other
+ * error as it is. Errors raised outside a record handler (an async
+ * `concatMap`'s rejected promise, a raw RxJS operator under `rx()`) carry no
+ * record and stay as they are.
  */
-export function attributeErrors<In, Out>(operatorId: string, input: Flow<In>, apply: (input: Flow<In>) => Flow<Out>): Flow<Out> {
-  // A flow is subscribed once per attempt: the tracker of the current subscription is the one to ask.
-  let tracker: InputTracker<In> | undefined;
-  const tracked = new Observable<In | Marker>((subscriber) => {
-    tracker = new InputTracker<In>(subscriber);
-    return input.subscribe(tracker);
-  });
-  // Applied now, not on subscription: the operator registers its state when it is applied.
-  const output = apply(tracked);
-  return new Observable<Out | Marker>((out) =>
-    output.subscribe({
-      next: (value) => out.next(value),
-      complete: () => out.complete(),
-      error: (error: unknown) => {
-        const upstream = tracker?.upstreamError;
-        if ((upstream && upstream.error === error) || error instanceof OperatorError) {
-          out.error(error);
-          return;
-        }
-        const last = tracker?.last;
-        out.error(
-          new OperatorError(
-            `operator ${operatorId} failed${last ? ` on record ${previewRecord(last.record)}` : ''}: ${messageOf(error)}`,
-            operatorId,
-            last ? previewRecord(last.record) : undefined,
-            error,
-          ),
-        );
-      },
-    }),
-  );
+export function attributeFailure(error: unknown): unknown {
+  if (error instanceof OperatorError || typeof error !== 'object' || error === null) return error;
+  const failure = recordFailures.get(error);
+  if (!failure?.operatorId) return error;
+  const preview = previewRecord(failure.record);
+  return new OperatorError(`operator ${failure.operatorId} failed on record ${preview}: ${messageOf(error)}`, failure.operatorId, preview, error);
 }

@@ -69,6 +69,7 @@ export class JobFailedError extends OnceflowError {
  * The snapshot store did not answer a save (or the sink's committer a commit)
  * within the checkpoint timeout, even after the job stopped: what the store
  * holds is unknown, so restarting in this process could duplicate output.
+ * Start the job again once they answer.
  */
 export class StoreUnresponsiveError extends OnceflowError {
   override readonly name = 'StoreUnresponsiveError';

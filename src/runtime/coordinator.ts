@@ -116,8 +116,8 @@ export class CheckpointCoordinator {
       const timer = setTimeout(() => {
         reject(
           new StoreUnresponsiveError(
-            `the snapshot store has not finished saving or committing a checkpoint of job '${this.options.jobId}' ${this.options.timeout} ms after the job stopped; ` +
-              'whether that checkpoint exists is unknown, so the job does not restart in this process: make the store answer, then start the job again',
+            `the snapshot store has not finished saving a checkpoint of job '${this.options.jobId}', or the sink's committer committing it, ${this.options.timeout} ms after the job stopped; ` +
+              'what the store holds and the sink committed is unknown, so the job does not restart in this process: make them answer, then start the job again',
           ),
         );
       }, this.options.timeout);

@@ -99,9 +99,35 @@ test('a save that never answers: checkpoint-failed, then the job fails naming th
   clearTimeout(watchdog);
   assert.instance(error, JobFailedError, String(error));
   assert.instance((error as JobFailedError).cause, StoreUnresponsiveError);
-  assert.match((error as Error).message, /snapshot store has not finished saving/);
+  assert.match((error as Error).message, /snapshot store has not finished saving a checkpoint of job 'hung-save'/);
   assert.ok(events.some((e) => e.type === 'checkpoint-failed' && e.checkpointId === 2));
   assert.is((error as JobFailedError).attempts, 1, 'no restart against a store of unknown content');
+});
+
+test('a commit that never answers: checkpoint-failed naming the committer, then the job fails instead of hanging', async () => {
+  const sink = memorySink<number>();
+  const hanging: typeof sink = {
+    ...sink,
+    createCommitter: () => {
+      const committer = sink.createCommitter!();
+      return {
+        commit: (transactions: Parameters<typeof committer.commit>[0], checkpointId: number) =>
+          checkpointId === 2 ? new Promise<void>(() => {}) : committer.commit(transactions, checkpointId),
+      };
+    },
+  };
+  const handle = job('hung-commit', memoryStore(), { now: false }, hanging, 150).start();
+  const events: JobEvent[] = [];
+  handle.events.subscribe((e) => events.push(e));
+  let watchdog: NodeJS.Timeout | undefined;
+  const hang = new Promise((resolve) => (watchdog = setTimeout(() => resolve('still running after 5 s'), 5_000)));
+  const error = await Promise.race([handle.done.then(() => 'finished', (e: unknown) => e), hang]);
+  clearTimeout(watchdog);
+  assert.instance(error, JobFailedError, String(error));
+  assert.instance((error as JobFailedError).cause, StoreUnresponsiveError);
+  const failed = events.find((e) => e.type === 'checkpoint-failed');
+  assert.ok(failed?.type === 'checkpoint-failed' && failed.checkpointId === 2);
+  assert.match(failed.error.message, /timed out after 150 ms committing it \(the sink's committer did not answer\)/);
 });
 
 test.run();

@@ -73,15 +73,15 @@ test('a restart waits for the failed attempt\'s checkpoint save: its commit and 
 test('a save that answers after the checkpoint timeout: the checkpoint is reported failed, the attempt stops, and the restart sees the late save', async () => {
   const failing = { now: false };
   const sink = memorySink<number>();
-  // Lands 100 ms after the checkpoint timeout of 300 ms, and 200 ms before the job would give up on the store.
-  const store = slowStore(3, 400, () => {});
-  const handle = job('late-save', store, failing, sink, 300).start();
+  // Lands 200 ms after the checkpoint timeout of 500 ms, and 300 ms before the job would give up on the store.
+  const store = slowStore(3, 700, () => {});
+  const handle = job('late-save', store, failing, sink, 500).start();
   const events: JobEvent[] = [];
   handle.events.subscribe((e) => events.push(e));
   const result = await handle.done;
-  const failed = events.find((e) => e.type === 'checkpoint-failed');
-  assert.ok(failed?.type === 'checkpoint-failed' && failed.checkpointId === 3, 'checkpoint 3 reported failed');
-  assert.match(failed.error.message, /timed out after 300 ms saving it/);
+  const failed = events.find((e) => e.type === 'checkpoint-failed' && e.checkpointId === 3);
+  assert.ok(failed?.type === 'checkpoint-failed', 'checkpoint 3 reported failed');
+  assert.match(failed.error.message, /timed out after 500 ms saving it/);
   assert.ok(events.some((e) => e.type === 'restored' && e.checkpointId === 3), 'the next attempt restored the save that landed late');
   assert.is(result.attempts, 2);
   assert.equal(differences(sink.committed, records), { duplicates: 0, missing: 0, outOfOrder: 0 });
@@ -125,8 +125,8 @@ test('a commit that never answers: checkpoint-failed naming the committer, then 
   clearTimeout(watchdog);
   assert.instance(error, JobFailedError, String(error));
   assert.instance((error as JobFailedError).cause, StoreUnresponsiveError);
-  const failed = events.find((e) => e.type === 'checkpoint-failed');
-  assert.ok(failed?.type === 'checkpoint-failed' && failed.checkpointId === 2);
+  const failed = events.find((e) => e.type === 'checkpoint-failed' && e.checkpointId === 2);
+  assert.ok(failed?.type === 'checkpoint-failed');
   assert.match(failed.error.message, /timed out after 150 ms committing it \(the sink's committer did not answer\)/);
 });
 

@@ -64,9 +64,8 @@ class ElementSubscriber<In, Out> extends Subscriber<In | Marker> {
         this.handlers.record(value, this.out);
       }
     } catch (error) {
-      if (!(value instanceof Marker) && typeof error === 'object' && error !== null && !recordFailures.has(error)) {
-        recordFailures.set(error, { operatorId: this.operatorId, record: value });
-      }
+      // Set even when known: an operator may throw one error object for several records.
+      if (!(value instanceof Marker) && typeof error === 'object' && error !== null) recordFailures.set(error, { operatorId: this.operatorId, record: value });
       this.out.error(error);
     }
   }

@@ -67,7 +67,7 @@ export function startJob(job: JobPlan): JobHandle {
         events.next({ type: 'restored', checkpointId: restored.checkpointId });
         if (restored.final && attempt === 1) {
           settings.logger.warn(
-            `job '${settings.id}' resumes from checkpoint ${restored.checkpointId}, taken when it last ended: its sources go on from where they stopped. Delete its checkpoints to start over.`,
+            `job '${settings.id}' resumes from checkpoint ${restored.checkpointId}, taken when it last ended: its sources go on from where they stopped. To start over, delete its checkpoints and move its output away (or set checkpoints.replayCommittedOutput).`,
           );
         }
       }

@@ -60,7 +60,7 @@ export { StateRegistry } from './snapshot/state.js';
 export type { OperatorSnapshot } from './snapshot/state.js';
 export type { ValueState, OperatorState, KeyedListState, KeyedMapState } from './contracts/state.js';
 export type { CheckpointEvent } from './runtime/coordinator.js';
-export type { Checkpoint, SinkSnapshot, SnapshotStore, SnapshotCodec, LatestCheckpoint } from './snapshot/store.js';
+export type { Checkpoint, SinkSnapshot, SnapshotStore, SnapshotCodec, LatestCheckpoint, JobLock } from './snapshot/store.js';
 export { memoryStore } from './snapshot/memory-store.js';
 export type { MemoryStoreOptions } from './snapshot/memory-store.js';
 export { fileStore } from './snapshot/file-store.js';
@@ -120,7 +120,19 @@ export { SocketConnectError, SocketProtocolError, SocketAcknowledgementTimeoutEr
 export type { LineCountViolation } from './connectors/socket/errors.js';
 
 // Errors
-export { OnceflowError, ConfigurationError, CheckpointFailedError, CommitFailedError, CorruptCheckpointError, JobFailedError, isRetriable } from './errors.js';
+export {
+  OnceflowError,
+  ConfigurationError,
+  CheckpointFailedError,
+  CommitFailedError,
+  CorruptCheckpointError,
+  JobFailedError,
+  StoreUnresponsiveError,
+  JobLockedError,
+  ResumeWouldDuplicateError,
+  OperatorError,
+  isRetriable,
+} from './errors.js';
 
 // Shared connector pieces, for writing connectors
 export { BatchingSinkWriter, BatchWriteError } from './connectors/shared/batching-writer.js';

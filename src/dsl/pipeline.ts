@@ -54,7 +54,15 @@ const pipelineOptionNames: Record<keyof PipelineOptions, true> = {
   metrics: true,
   monitor: true,
 };
-const checkpointOptionNames: Record<keyof CheckpointOptions, true> = { interval: true, store: true, minPause: true, timeout: true, maxConcurrent: true, tolerableFailures: true };
+const checkpointOptionNames: Record<keyof CheckpointOptions, true> = {
+  interval: true,
+  store: true,
+  minPause: true,
+  timeout: true,
+  maxConcurrent: true,
+  tolerableFailures: true,
+  replayCommittedOutput: true,
+};
 const flowControlOptionNames: Record<keyof FlowControlOptions, true> = { highWaterMark: true, lowWaterMark: true };
 
 type UnknownKeys<Given, Known> = Exclude<keyof Given, keyof Known>;

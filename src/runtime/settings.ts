@@ -15,8 +15,23 @@ export interface CheckpointOptions {
   readonly timeout?: number | undefined;
   /** Checkpoints in flight at once. Default 1. */
   readonly maxConcurrent?: number | undefined;
-  /** Consecutive discarded checkpoints tolerated before the job fails. Default 3. */
+  /**
+   * Consecutive discarded checkpoints tolerated before the job fails. Default 3.
+   * A checkpoint whose save or commit passes the timeout counts too, but always
+   * stops the attempt: the save may still land, and going on past it could
+   * commit output twice.
+   */
   readonly tolerableFailures?: number | undefined;
+  /**
+   * Resume although an exactly-once sink already committed output that the
+   * checkpoint resumed from does not cover: the newest checkpoints are corrupt
+   * or deleted, or the store has none (its directory deleted, or a relative
+   * directory seen from another working directory) while the sink's output of
+   * an earlier run is there. That output is then written again. Default
+   * `false`: the job refuses to start with a `ResumeWouldDuplicateError`
+   * that says what it found.
+   */
+  readonly replayCommittedOutput?: boolean | undefined;
 }
 
 /** Flow-control bounds on records held by asynchronous stages (slow sinks, async operators). */

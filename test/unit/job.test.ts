@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { realpathSync } from 'node:fs';
 import { readdir, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -12,14 +13,17 @@ import {
   fileStore,
   fixedDelayRestart,
   JobFailedError,
+  JobLockedError,
   map,
   memoryStore,
   noRestart,
+  OperatorError,
   pipeline,
   staticSplitEnumerator,
   uid,
   count,
   keyBy,
+  ResumeWouldDuplicateError,
   stdoutSink,
   union,
 } from 'onceflow';
@@ -101,7 +105,9 @@ test('a job without a restart strategy fails with the cause', async () => {
     assert.unreachable('should fail');
   } catch (error) {
     assert.instance(error, JobFailedError);
-    assert.instance((error as JobFailedError).cause, RangeError);
+    // The operator's error, named after the operator and the record, with the thrown error as its cause.
+    assert.instance((error as JobFailedError).cause, OperatorError);
+    assert.instance(((error as JobFailedError).cause as OperatorError).cause, RangeError);
     assert.is((error as JobFailedError).attempts, 1);
   }
 });
@@ -275,26 +281,71 @@ test('readers are closed when the sink cannot even be created', async () => {
   assert.is(closed, 1);
 });
 
-test('a corrupt newest checkpoint is reported and the job resumes from the one before', async () => {
+test('a corrupt newest checkpoint stops an exactly-once job with its choices; with replayCommittedOutput it resumes from the one before', async () => {
   await withTempDir('corrupt', async (directory) => {
     const sink = memorySink<number>();
     const warnings: string[] = [];
-    const build = () =>
-      pipeline({ id: 'corrupt', checkpoints: { interval: 1, store: fileStore({ directory }) }, logger: { ...quiet, warn: (fields, message) => warnings.push(`${message}: ${typeof fields === 'string' ? fields : String(fields.err)}`) } })
+    const build = (replayCommittedOutput: boolean) =>
+      pipeline({
+        id: 'corrupt',
+        checkpoints: { interval: 1, store: fileStore({ directory }), replayCommittedOutput },
+        logger: { ...quiet, warn: (fields, message) => warnings.push(typeof fields === 'string' ? fields : `${message ?? ''}: ${String(fields.err ?? '')}`) },
+      })
         .from(collectionSource(range(1_000_000), { chunkSize: 50 }))
         .to(sink);
-    const first = build().start();
+    const first = build(false).start();
     await untilCheckpoint(first, 3);
     await first.stop();
-    const files = (await readdir(join(directory, 'corrupt'))).sort((a, b) => Number(/\d+/.exec(b)?.[0]) - Number(/\d+/.exec(a)?.[0]));
+    const files = (await readdir(join(directory, 'corrupt'))).filter((f) => f.endsWith('.ckpt')).sort((a, b) => Number(/\d+/.exec(b)?.[0]) - Number(/\d+/.exec(a)?.[0]));
     const newest = join(directory, 'corrupt', files[0]!);
     await truncate(newest, (await stat(newest)).size - 5);
+    const refused = await build(false).run().catch((e: unknown) => e);
+    assert.instance(refused, ResumeWouldDuplicateError);
+    assert.match(String(refused), /is unreadable \(checkpoint .* is truncated.*would write that output again.*replayCommittedOutput: true/);
     const restored: number[] = [];
-    const second = build().start();
+    const second = build(true).start();
     second.events.subscribe((e) => e.type === 'restored' && restored.push(e.checkpointId));
     await second.done;
     assert.is(restored[0], Number(/\d+/.exec(files[1]!)?.[0]));
-    assert.ok(warnings.some((w) => /falling back to the checkpoint before it.*is truncated/.test(w)), warnings.join('\n'));
+    assert.ok(warnings.some((w) => /is truncated.*resuming from checkpoint \d+; output written after it is written again/.test(w)), warnings.join('\n'));
+  });
+});
+
+test('one job, one runner: a second runner of the same job and store fails at once naming the first', async () => {
+  await withTempDir('locked', async (directory) => {
+    const build = () =>
+      pipeline({ id: 'locked', checkpoints: { interval: 5, store: fileStore({ directory }) }, logger: quiet })
+        .from(collectionSource(range(5_000_000), { chunkSize: 50 }))
+        .to(memorySink<number>());
+    const first = build().start();
+    await untilCheckpoint(first, 1);
+    const error = await build().run().catch((e: unknown) => e);
+    assert.instance(error, JobLockedError);
+    assert.match(String(error), new RegExp(`job 'locked' is already running \\(pid ${process.pid} on host `));
+    const stopped = await first.stop();
+    assert.is(stopped.outcome, 'stopped');
+    // Released: the next runner resumes.
+    const again = build().start();
+    const restored = await new Promise((resolve) => again.events.subscribe((e) => e.type === 'restored' && resolve(e.checkpointId)));
+    assert.ok(Number(restored) >= 1);
+    await again.stop();
+  });
+});
+
+test('the first log line of a run says where its checkpoints are, as an absolute path', async () => {
+  await withTempDir('where', async (directory) => {
+    const info: string[] = [];
+    const cwd = process.cwd();
+    process.chdir(directory);
+    try {
+      await pipeline({ id: 'where', checkpoints: { interval: 5, store: fileStore({ directory: 'state' }) }, logger: { ...quiet, info: (fields, message) => info.push(typeof fields === 'string' ? fields : (message ?? '')) } })
+        .from(collectionSource(range(10)))
+        .to(memorySink<number>())
+        .run();
+    } finally {
+      process.chdir(cwd);
+    }
+    assert.match(info[0] ?? '', new RegExp(`^job 'where' starting; its checkpoints are kept in ${join(realpathSync(directory), 'state', 'where').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `));
   });
 });
 

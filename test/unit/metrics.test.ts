@@ -133,8 +133,8 @@ test('counts go on across restarts, and each restart is recorded with its error'
   assert.is(m.status, 'finished');
   assert.is(m.restarts.length, 1);
   assert.is(m.restarts[0]?.attempt, 2);
-  assert.is(m.restarts[0]?.errorName, 'RangeError');
-  assert.match(m.restarts[0]?.error ?? '', /^injected at \d+$/);
+  assert.is(m.restarts[0]?.errorName, 'OperatorError');
+  assert.match(m.restarts[0]?.error ?? '', /^operator 0-map failed on record \d+: injected at \d+$/);
   assert.ok(m.checkpoints.restoredFrom !== undefined && m.checkpoints.restoredFrom > 0);
   // A checkpoint in progress when the attempt failed is counted as failed, as its row says.
   assert.is(m.checkpoints.failed, m.checkpoints.history.filter((c) => c.status === 'failed').length);

@@ -67,7 +67,7 @@ test('the main example, sent SIGTERM, drains: no in-progress part is left, and a
     const afterDrain = await readdir(output);
     assert.ok(afterDrain.length > 0, 'the drained run finished its parts');
     assert.equal(
-      afterDrain.filter((n) => n.startsWith('.')),
+      afterDrain.filter((n) => /\.(inprogress|pending)$/.test(n)),
       [],
       'draining leaves no in-progress or pending part',
     );
@@ -79,7 +79,7 @@ test('the main example, sent SIGTERM, drains: no in-progress part is left, and a
       assert.match(last.stderr, /restoring from checkpoint \d+/, 'the next run resumes from the drained checkpoint');
     }
     const names = await readdir(output);
-    assert.ok(names.every((n) => !n.startsWith('.')), 'no hidden part is left');
+    assert.ok(names.every((n) => !/^\..*\.(inprogress|pending)$/.test(n)), 'no hidden part is left');
     const counts = new Map<string, number>();
     let updates = 0;
     for (const name of names) {

@@ -164,8 +164,13 @@ test('split positions are reported as of the latest checkpoint; a finished split
     .from(collectionSource(range(200_000), { chunkSize: 64 }))
     .to(memorySink<number>())
     .start();
+  // A checkpoint taken before the first fetch holds the split at its start (no position yet): wait for one after it.
   const midway = await new Promise<ReturnType<typeof handle.metrics>>((resolve) =>
-    handle.events.subscribe((e) => e.type === 'checkpoint-completed' && !e.final && resolve(handle.metrics())),
+    handle.events.subscribe((e) => {
+      if (e.type !== 'checkpoint-completed' || e.final) return;
+      const now = handle.metrics();
+      if (typeof now.splits[0]?.position === 'number') resolve(now);
+    }),
   );
   const [split, ...more] = midway.splits;
   assert.is(more.length, 0);

@@ -11,3 +11,5 @@ export type {
   KinesisSourceOptions,
 } from './connectors/kinesis/source.js';
 export { KinesisAccessError, KinesisRequestError, KinesisStreamNotFoundError } from './connectors/kinesis/errors.js';
+export { kinesisSink } from './connectors/kinesis/sink.js';
+export type { KinesisSinkOptions } from './connectors/kinesis/sink.js';

@@ -345,7 +345,8 @@ class ShardReader implements SplitReader<KinesisRecord, KinesisShardSplit, Kines
       if (last) state.lastSequence = last.sequenceNumber;
       // No next iterator: the shard was closed by a reshard and is read to its end.
       if (state.iterator === undefined) state.ended = true;
-      const caughtUp = records.length === 0 || response.MillisBehindLatest === 0;
+      // A full read means more is waiting, whatever MillisBehindLatest says (kinesalite always says 0).
+      const caughtUp = records.length < this.settings.maxRecordsPerRead && (records.length === 0 || response.MillisBehindLatest === 0);
       state.readyAt = caughtUp ? Date.now() + this.settings.pollInterval : 0;
       if (records.length === 0) return undefined;
       return { batch: { splitId: state.split.splitId, records, positionAfter: (i) => (records[i] as KinesisRecord).sequenceNumber } };

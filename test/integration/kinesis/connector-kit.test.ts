@@ -1,14 +1,14 @@
 // The Kinesis connectors through the connector test kit, against kinesalite.
 import { test } from 'uvu';
-import { kinesisSource } from 'onceflow/kinesis';
+import { kinesisSink, kinesisSource } from 'onceflow/kinesis';
 import type { KinesisRecord } from 'onceflow/kinesis';
-import { sourceTestCases } from 'onceflow/testing';
+import { sinkTestCases, sourceTestCases } from 'onceflow/testing';
 import type { ConnectorTestCase } from 'onceflow/testing';
 import type { Shard } from '@aws-sdk/client-kinesis';
 import { kinesisClient } from '../../../services/kinesis.js';
 import { runSeed, seededRandom } from '../../fault/random.js';
 import { requireServer, uniqueName } from '../env.js';
-import { createStream, deleteStream, isOpen, putLines, shards, splitShard } from './streams.js';
+import { createStream, deleteStream, isOpen, putLines, readAll, shards, splitShard } from './streams.js';
 
 const seed = runSeed();
 const random = seededRandom(seed);
@@ -47,6 +47,25 @@ register(
       createSource: () => kinesisSource({ client, streamName: stream, discoveryInterval: 100, pollInterval: 20 }),
       text: (record) => Buffer.from(record.data).toString(),
       discoversSplits: true,
+    },
+    { random },
+  ),
+);
+
+let sinkStream = '';
+register(
+  sinkTestCases(
+    {
+      name: 'kinesisSink',
+      async setUp() {
+        sinkStream = uniqueName('onceflow-kit-sink');
+        await createStream(client, sinkStream, 2);
+      },
+      async tearDown() {
+        await deleteStream(client, sinkStream);
+      },
+      createSink: () => kinesisSink<string>({ client, streamName: sinkStream, partitionKey: (line) => line }),
+      read: async () => (await readAll(client, sinkStream)).map((data) => Buffer.from(data).toString()),
     },
     { random },
   ),

@@ -3,6 +3,8 @@
 import {
   CreateStreamCommand,
   DeleteStreamCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
   DescribeStreamSummaryCommand,
   ListShardsCommand,
   MergeShardsCommand,
@@ -59,4 +61,20 @@ export async function splitShard(client: KinesisClient, StreamName: string, shar
 export async function mergeShards(client: KinesisClient, StreamName: string, low: Shard, high: Shard): Promise<void> {
   await client.send(new MergeShardsCommand({ StreamName, ShardToMerge: low.ShardId, AdjacentShardToMerge: high.ShardId }));
   await waitActive(client, StreamName);
+}
+
+/** Every record's data in every shard of the stream, from each shard's oldest record. */
+export async function readAll(client: KinesisClient, StreamName: string): Promise<Uint8Array[]> {
+  const all: Uint8Array[] = [];
+  for (const shard of await shards(client, StreamName)) {
+    let { ShardIterator } = await client.send(new GetShardIteratorCommand({ StreamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
+    while (ShardIterator) {
+      const { Records = [], NextShardIterator, MillisBehindLatest } = await client.send(new GetRecordsCommand({ ShardIterator }));
+      all.push(...Records.map((record) => record.Data ?? new Uint8Array()));
+      // An open shard has no end: stop once a read is caught up and empty.
+      if (Records.length === 0 && MillisBehindLatest === 0) break;
+      ShardIterator = NextShardIterator;
+    }
+  }
+  return all;
 }

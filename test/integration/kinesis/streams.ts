@@ -37,10 +37,13 @@ export async function shards(client: KinesisClient, StreamName: string): Promise
 
 export const isOpen = (shard: Shard): boolean => shard.SequenceNumberRange?.EndingSequenceNumber === undefined;
 
-/** Put `lines` into the shard whose hash range starts at `hashKey`, in order, 500 a request. */
-export async function putLines(client: KinesisClient, StreamName: string, lines: readonly string[], hashKey?: string): Promise<void> {
+/**
+ * Put `lines` in order, 500 a request: into the shard whose hash range starts at `hashKey`
+ * when given, otherwise by partition key (`keyOf`, default the line itself).
+ */
+export async function putLines(client: KinesisClient, StreamName: string, lines: readonly string[], hashKey?: string, keyOf: (line: string) => string = (line) => line): Promise<void> {
   for (let i = 0; i < lines.length; i += 500) {
-    const Records = lines.slice(i, i + 500).map((line) => ({ Data: Buffer.from(line), PartitionKey: line, ...(hashKey === undefined ? {} : { ExplicitHashKey: hashKey }) }));
+    const Records = lines.slice(i, i + 500).map((line) => ({ Data: Buffer.from(line), PartitionKey: keyOf(line), ...(hashKey === undefined ? {} : { ExplicitHashKey: hashKey }) }));
     // One at a time within a shard keeps the lines in order; PutRecords keeps the order of its entries.
     const { FailedRecordCount } = await client.send(new PutRecordsCommand({ StreamName, Records }));
     if (FailedRecordCount) throw new Error(`${FailedRecordCount} records were not put`);

@@ -55,6 +55,12 @@ export interface XFilteredStreamOptions {
   readonly maxBufferedPosts?: number;
 }
 
+/** What the enumerator of an {@link xFilteredStreamSource} stores in a checkpoint. */
+export interface XEnumeratorState {
+  /** The stream split was handed to the reader (a restore gets it back from the checkpoint). */
+  readonly assigned: boolean;
+}
+
 const split: XStreamSplit = { splitId: 'x-filtered-stream' };
 
 interface Settings {
@@ -79,20 +85,26 @@ interface Settings {
  * rules: linear backoff for network errors and stalls, exponential for HTTP
  * errors, and from a minute for 429s, waiting for `x-rate-limit-reset`.
  */
-export function xFilteredStreamSource(options: XFilteredStreamOptions): Source<XPost, 'at-most-once', 'nondeterministic', XStreamSplit, string, null> {
+export function xFilteredStreamSource(options: XFilteredStreamOptions): Source<XPost, 'at-most-once', 'nondeterministic', XStreamSplit, string, XEnumeratorState> {
   const settings = checkOptions(options);
   return {
     name: 'x-filtered-stream',
     guarantee: 'at-most-once',
     replay: 'nondeterministic',
-    createEnumerator: ({ context }): SplitEnumerator<XStreamSplit, null> => ({
-      async start() {
-        if (settings.rules) await syncRules(settings);
-        context.assignSplits([split]);
-      },
-      snapshotState: () => null,
-      close() {},
-    }),
+    createEnumerator: ({ context, restoredState }): SplitEnumerator<XStreamSplit, XEnumeratorState> => {
+      // A restored job gets the split back from the checkpoint with the reader's state: assign it only once.
+      let assigned = restoredState?.assigned ?? false;
+      return {
+        async start() {
+          if (settings.rules) await syncRules(settings);
+          if (assigned) return;
+          assigned = true;
+          context.assignSplits([split]);
+        },
+        snapshotState: () => ({ assigned }),
+        close() {},
+      };
+    },
     createReader: (init) => new StreamReader(settings, init),
   };
 }

@@ -156,6 +156,7 @@ class ShardEnumerator implements SplitEnumerator<KinesisShardSplit, KinesisEnume
   private shards = new Map<string, Shard>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  private discovering = false;
   private failures = 0;
 
   constructor(
@@ -179,6 +180,12 @@ class ShardEnumerator implements SplitEnumerator<KinesisShardSplit, KinesisEnume
     this.finished.add(splitId);
     // Children are handed out at once, while the shard list still names them: the checkpoint then agrees with the reader.
     this.assignReady();
+    // The shard closed after the last listing: list again now rather than a discovery interval later.
+    const childKnown = [...this.shards.values()].some((shard) => shard.ParentShardId === splitId || shard.AdjacentParentShardId === splitId);
+    if (!childKnown && !this.discovering && !this.closed) {
+      clearTimeout(this.timer);
+      this.schedule(0);
+    }
   }
 
   snapshotState(): KinesisEnumeratorState {
@@ -190,10 +197,10 @@ class ShardEnumerator implements SplitEnumerator<KinesisShardSplit, KinesisEnume
     clearTimeout(this.timer);
   }
 
-  private schedule(): void {
+  private schedule(delay = this.failures === 0 ? this.settings.discoveryInterval : Math.min(this.settings.retryMaxDelay, this.settings.retryInitialDelay * 2 ** (this.failures - 1))): void {
     if (this.closed) return;
-    const delay = this.failures === 0 ? this.settings.discoveryInterval : Math.min(this.settings.retryMaxDelay, this.settings.retryInitialDelay * 2 ** (this.failures - 1));
     this.timer = setTimeout(() => {
+      this.discovering = true;
       this.discover()
         .then(() => {
           this.failures = 0;
@@ -201,7 +208,10 @@ class ShardEnumerator implements SplitEnumerator<KinesisShardSplit, KinesisEnume
         .catch((error: unknown) => {
           if (!isRetriable(error) || ++this.failures > this.settings.retryMaxAttempts) this.context.fail(error);
         })
-        .finally(() => this.schedule());
+        .finally(() => {
+          this.discovering = false;
+          this.schedule();
+        });
     }, delay);
   }
 

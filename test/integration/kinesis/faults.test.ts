@@ -11,7 +11,7 @@ import { KinesisAccessError, KinesisStreamNotFoundError, kinesisSink, kinesisSou
 import { startSource } from 'onceflow/testing';
 import { kinesisClient } from '../../../services/kinesis.js';
 import { requireServer, uniqueName } from '../env.js';
-import { createStream, deleteStream, putLines, readAll } from './streams.js';
+import { createStream, deleteStream, putLines, readAll, shards, splitShard } from './streams.js';
 
 const endpoint = requireServer('kinesis');
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -79,6 +79,26 @@ test('throttled reads and an expired iterator are backed off and renewed: every 
     } finally {
       await running.close();
       reader.destroy();
+    }
+  });
+});
+
+test('a shard closed by a reshard is followed by its children at once, not a discovery interval later, parent records first', async () => {
+  await withStream(1, async (client, stream) => {
+    await putLines(client, stream, ['p-0', 'p-1', 'p-2'], undefined, () => 'k');
+    const running = startSource(kinesisSource({ client, streamName: stream, discoveryInterval: 600_000, pollInterval: 5 }));
+    try {
+      await waitFor(() => running.records.length >= 3, "the parent's records");
+      const [parent] = await shards(client, stream);
+      const [low, high] = await splitShard(client, stream, parent!);
+      await putLines(client, stream, ['c-0', 'c-1'], low);
+      await putLines(client, stream, ['c-2'], high);
+      await waitFor(() => running.records.length >= 6, "the children's records");
+      const texts = running.records.map((r) => Buffer.from(r.data).toString());
+      assert.equal(texts.slice(0, 3), ['p-0', 'p-1', 'p-2']);
+      assert.equal([...texts.slice(3)].sort(), ['c-0', 'c-1', 'c-2']);
+    } finally {
+      await running.close();
     }
   });
 });

@@ -359,7 +359,14 @@ class ShardReader implements SplitReader<KinesisRecord, KinesisShardSplit, Kines
       const caughtUp = records.length < this.settings.maxRecordsPerRead && (records.length === 0 || response.MillisBehindLatest === 0);
       state.readyAt = caughtUp ? Date.now() + this.settings.pollInterval : 0;
       if (records.length === 0) return undefined;
-      return { batch: { splitId: state.split.splitId, records, positionAfter: (i) => (records[i] as KinesisRecord).sequenceNumber } };
+      return {
+        batch: {
+          splitId: state.split.splitId,
+          records,
+          positionAfter: (i) => (records[i] as KinesisRecord).sequenceNumber,
+          ...(response.MillisBehindLatest === undefined ? {} : { lag: response.MillisBehindLatest }),
+        },
+      };
     } catch (error) {
       if (this.abort.signal.aborted) return undefined;
       if (awsErrorName(error) === 'ExpiredIteratorException') {

@@ -375,8 +375,8 @@ class ShardReader implements SplitReader<KinesisRecord, KinesisShardSplit, Kines
         state.iterator = undefined;
         return undefined;
       }
-      state.iterator = undefined;
-      const failure = kinesisError(streamName, 'GetRecords', shardId, error);
+      // The iterator stays valid through a throttled or failed read (GetRecords moves nothing): it is read again as it is.
+      const failure = kinesisError(streamName, state.iterator === undefined ? 'GetShardIterator' : 'GetRecords', shardId, error);
       const throttled = isThrottling(error);
       if (!isRetriable(failure) || (!throttled && state.failures >= this.settings.retryMaxAttempts)) throw failure;
       // Throttling never fails the job: the shard is read again once its rate allows.
@@ -403,14 +403,10 @@ class ShardReader implements SplitReader<KinesisRecord, KinesisShardSplit, Kines
     } else {
       type = 'TRIM_HORIZON';
     }
-    try {
-      const response = await this.settings.client.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shardId, ShardIteratorType: type, ...extra }), {
-        abortSignal: this.abort.signal,
-      });
-      return response.ShardIterator;
-    } catch (error) {
-      throw kinesisError(streamName, 'GetShardIterator', shardId, error);
-    }
+    const response = await this.settings.client.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shardId, ShardIteratorType: type, ...extra }), {
+      abortSignal: this.abort.signal,
+    });
+    return response.ShardIterator;
   }
 }
 

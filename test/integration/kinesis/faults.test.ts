@@ -53,7 +53,7 @@ async function waitFor(condition: () => boolean, what: string, timeout = 10_000)
   }
 }
 
-test('throttled reads and an expired iterator are backed off and renewed: every record once, in order', async () => {
+test('throttled reads and iterator requests, and an expired iterator, are backed off and renewed: every record once, in order', async () => {
   await withStream(1, async (client, stream) => {
     const lines = Array.from({ length: 300 }, (_, i) => `line-${i}`);
     await putLines(client, stream, lines.slice(0, 150), undefined, () => 'k');
@@ -63,6 +63,12 @@ test('throttled reads and an expired iterator are backed off and renewed: every 
       () => awsError('ProvisionedThroughputExceededException'),
       () => awsError('ProvisionedThroughputExceededException'),
       () => awsError('ExpiredIteratorException'),
+      () => awsError('LimitExceededException'),
+    ]);
+    // GetShardIterator has its own rate limit (5 a second a shard): throttled there too, more times than retry.maxAttempts.
+    failFirst(reader, 'GetShardIteratorCommand', [
+      () => awsError('LimitExceededException'),
+      () => awsError('LimitExceededException'),
       () => awsError('LimitExceededException'),
     ]);
     // Few records a read, so the faults land between reads of the same shard.

@@ -225,7 +225,7 @@ export class Execution implements Wiring {
       const now = new Set<string>();
       for (const { split, position } of (stored as SourceCheckpoint).splits) {
         now.add(split.splitId);
-        this.metrics.splitPosition(sourceId, split.splitId, position);
+        this.metrics.splitPosition(sourceId, split.splitId, position, this.sources.find((task) => task.id === sourceId)?.lagOf(split.splitId));
       }
       for (const splitId of this.reportedSplits.get(sourceId) ?? []) if (!now.has(splitId)) this.metrics.splitRemoved(sourceId, splitId);
       this.reportedSplits.set(sourceId, now);

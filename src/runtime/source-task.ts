@@ -35,6 +35,8 @@ interface SplitState {
   ended: boolean;
   /** Paused on its own (not by flow control, which pauses every split). */
   paused: boolean;
+  /** The lag the reader gave with the last batch emitted, for the job's metrics. */
+  lag: number | undefined;
 }
 
 function isSourceCheckpoint(value: unknown): value is SourceCheckpoint {
@@ -175,6 +177,11 @@ export class SourceTask<T> implements BarrierInjector {
     return this.emitting?.split.splitId;
   }
 
+  /** How far behind the end of `splitId` the reader said it was, with the last batch emitted of it. */
+  lagOf(splitId: string): number | undefined {
+    return this.splits.get(splitId)?.lag;
+  }
+
   /** The splits assigned and not finished. */
   get splitIds(): string[] {
     return [...this.splits.keys()];
@@ -201,7 +208,7 @@ export class SourceTask<T> implements BarrierInjector {
     if (this.closed) return;
     for (const { split, position } of assignments) {
       if (this.splits.has(split.splitId)) throw new ConfigurationError(`source '${this.id}' was assigned split '${split.splitId}' twice`);
-      this.splits.set(split.splitId, { split, position, batches: [], next: 0, ended: false, paused: false });
+      this.splits.set(split.splitId, { split, position, batches: [], next: 0, ended: false, paused: false, lag: undefined });
     }
     this.requested = false;
     this.reader.addSplits(assignments);
@@ -298,6 +305,7 @@ export class SourceTask<T> implements BarrierInjector {
         }
         if (state.next < records.length) break;
         state.position = batch.positionAfter(records.length - 1);
+        if (batch.lag !== undefined) state.lag = batch.lag;
         state.batches.shift();
         state.next = 0;
       }

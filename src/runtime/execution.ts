@@ -23,6 +23,7 @@ import type { SinkTaskWriter } from './sink-task.js';
 import { commitAll } from './commit.js';
 import { ConfigurationError } from '../errors.js';
 import { SourceTask } from './source-task.js';
+import { noteRecordOrigin } from './operator-errors.js';
 import type { SourceCheckpoint } from './source-task.js';
 import { messageOf } from '../errors.js';
 
@@ -215,6 +216,11 @@ export class Execution implements Wiring {
   /** Fail the attempt (first failure wins). */
   fail(error: unknown): void {
     if (this.settled) return;
+    // An operator that threw on a record did so inside its source's emission of it: say where the record came from.
+    for (const source of this.sources) {
+      const origin = source.recordOrigin();
+      if (origin) noteRecordOrigin(error, { sourceId: source.id, ...origin });
+    }
     this.settled = true;
     this.settle.reject(error);
   }

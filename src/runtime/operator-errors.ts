@@ -11,6 +11,22 @@ export function previewRecord(record: unknown): string {
   return text.length > recordPreviewLength ? `${text.slice(0, recordPreviewLength)}... (${text.length} characters)` : text;
 }
 
+/** Where a failing record came from, noted when the operator threw inside the source's emission of it. */
+export interface RecordOrigin {
+  readonly sourceId: string;
+  readonly splitId: string;
+  /** The split's position just before the record: a restore from it reads the record again. */
+  readonly position: unknown;
+}
+
+// Filled by the execution at the moment of failure (synchronously, while the source is still emitting the record).
+const recordOrigins = new WeakMap<object, RecordOrigin>();
+
+/** Note where the record an operator failed on came from. */
+export function noteRecordOrigin(error: unknown, origin: RecordOrigin | undefined): void {
+  if (origin && typeof error === 'object' && error !== null && recordFailures.has(error)) recordOrigins.set(error, origin);
+}
+
 /**
  * `error` as an {@link OperatorError} naming the operator and the record, when
  * an operator's record handler threw it (see `recordFailures`); any other
@@ -23,5 +39,9 @@ export function attributeFailure(error: unknown): unknown {
   const failure = recordFailures.get(error);
   if (!failure?.operatorId) return error;
   const preview = previewRecord(failure.record);
-  return new OperatorError(`operator ${failure.operatorId} failed on record ${preview}: ${messageOf(error)}`, failure.operatorId, preview, error);
+  const origin = recordOrigins.get(error);
+  const from = origin ? ` from ${origin.sourceId} split ${origin.splitId} at position ${previewRecord(origin.position)}` : '';
+  const attributed = new OperatorError(`operator ${failure.operatorId} failed on record ${preview}${from}: ${messageOf(error)}`, failure.operatorId, preview, error);
+  attributed.position = origin;
+  return attributed;
 }

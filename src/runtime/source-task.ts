@@ -69,6 +69,7 @@ export class SourceTask<T> implements BarrierInjector {
   // A split request is out to the enumerator and nothing was assigned since.
   private requested = false;
   private emitting: SplitState | undefined;
+  private inNext = false;
   // Fixed when the source is exhausted or drained: records fetched after that are never emitted, so
   // the stored positions must not move past them, or a resumed job would skip them.
   private finalState: SourceCheckpoint | undefined;
@@ -175,6 +176,19 @@ export class SourceTask<T> implements BarrierInjector {
   /** The split of the record being emitted right now (read inside the subscriber's `next`). */
   get emittingSplitId(): string | undefined {
     return this.emitting?.split.splitId;
+  }
+
+  /**
+   * Where the record being emitted right now came from: its split and the
+   * position just before it (replaying from there reads it again). Only
+   * inside the subscriber's `next`, as when an operator throws on the record.
+   */
+  recordOrigin(): { readonly splitId: string; readonly position: unknown } | undefined {
+    const state = this.emitting;
+    if (!state || !this.inNext) return undefined;
+    const batch = state.batches[0];
+    const position = batch && state.next > 1 ? batch.positionAfter(state.next - 2) : state.position;
+    return { splitId: state.split.splitId, position };
   }
 
   /** How far behind the end of `splitId` the reader said it was, with the last batch emitted of it. */
@@ -299,9 +313,14 @@ export class SourceTask<T> implements BarrierInjector {
         if (!batch) break;
         const { records } = batch;
         this.emitting = state;
-        while (state.next < records.length && emitted < budget && !state.paused && !this.paused && !this.closed && !this.exhausted) {
-          subscriber.next(records[state.next++] as T);
-          emitted++;
+        this.inNext = true;
+        try {
+          while (state.next < records.length && emitted < budget && !state.paused && !this.paused && !this.closed && !this.exhausted) {
+            subscriber.next(records[state.next++] as T);
+            emitted++;
+          }
+        } finally {
+          this.inNext = false;
         }
         if (state.next < records.length) break;
         state.position = batch.positionAfter(records.length - 1);

@@ -43,7 +43,6 @@ test('an operator throwing on a poison record fails naming the operator and a bo
   assert.match(operatorError.message, /^operator 1-map failed on record \{ id: 700, note: 'xxxx/);
   assert.match(operatorError.message, /: note too long$/);
   assert.ok(operatorError.message.length < 400, `bounded: ${operatorError.message.length} characters`);
-  assert.is(operatorError.position, undefined, 'left for the source runtime to fill');
   assert.match(error.message, /operator 1-map failed on record/);
 });
 
@@ -74,6 +73,20 @@ test('the same failure at the same record after a restart is deterministic: the 
   assert.match(error.message, /fails deterministically: the same failure at the same place after a restart/);
   assert.match(error.message, /operator 0-map failed on record \{ id: 700/);
   assert.is(events.filter((e) => e.type === 'restarting').length, 1);
+});
+
+test('the operator error says which source split the record came from, and the position to replay it from', async () => {
+  const error = await failureOf(
+    pipeline({ id: 'origin', checkpoints: { interval: 5, store: memoryStore() }, logger: quiet })
+      .from(collectionSource(orders, { chunkSize: 64 }))
+      .pipe(map(parse))
+      .to(memorySink<Order>())
+      .run(),
+  );
+  const cause = error.cause as OperatorError;
+  assert.instance(cause, OperatorError);
+  assert.equal(cause.position, { sourceId: '0-collection', splitId: 'collection', position: 700 });
+  assert.match(cause.message, /^operator 0-map failed on record \{ id: 700, .* from 0-collection split collection at position 700: note too long$/);
 });
 
 test.run();

@@ -14,3 +14,7 @@ export {
   KafkaTransactionConfigError,
   KafkaStaleCheckpointError,
 } from './connectors/kafka/errors.js';
+export { kafkaSink } from './connectors/kafka/sink.js';
+export type { KafkaSinkOptions } from './connectors/kafka/sink.js';
+export { kafkaTransactionalSink } from './connectors/kafka/transactional-sink.js';
+export type { KafkaTransactionalSinkOptions, KafkaTransactionCommittable } from './connectors/kafka/transactional-sink.js';

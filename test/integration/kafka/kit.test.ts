@@ -1,12 +1,12 @@
 // The Kafka connectors through the connector test kit, against the real broker.
 import { test } from 'uvu';
-import { kafkaSource, stringDeserializer } from 'onceflow/kafka';
+import { kafkaSink, kafkaSource, kafkaTransactionalSink, stringDeserializer } from 'onceflow/kafka';
 import type { KafkaRecord } from 'onceflow/kafka';
-import { sourceTestCases } from 'onceflow/testing';
+import { sinkTestCases, sourceTestCases } from 'onceflow/testing';
 import type { ConnectorTestCase, SourceTestContext } from 'onceflow/testing';
 import { runSeed, seededRandom } from '../../fault/random.js';
 import { uniqueName } from '../env.js';
-import { createTopic, produce, testKafka } from './helpers.js';
+import { createTopic, produce, readTopic, testKafka } from './helpers.js';
 
 const seed = runSeed();
 const random = seededRandom(seed);
@@ -47,5 +47,26 @@ const sourceContext: SourceTestContext<KafkaRecord<string>> = {
   discoversSplits: true,
 };
 register(sourceTestCases(sourceContext, { random, timeout: 30_000 }));
+
+// Sinks: a fresh topic per case, read back by a read_committed consumer.
+let sinkTopic = '';
+let transactionalIdPrefix = '';
+const sinkSystem = {
+  async setUp() {
+    sinkTopic = await createTopic(admin, 'onceflow-kit-sink', 2);
+    transactionalIdPrefix = uniqueName('onceflow-kit');
+  },
+  async tearDown() {
+    await admin.deleteTopics({ topics: [sinkTopic] }).catch(() => {});
+  },
+  read: () => readTopic(kafka, sinkTopic, 900),
+};
+register(sinkTestCases({ name: 'kafkaSink', ...sinkSystem, createSink: () => kafkaSink<string>({ kafka, topic: sinkTopic }) }, { random, timeout: 30_000 }));
+register(
+  sinkTestCases(
+    { name: 'kafkaTransactionalSink', ...sinkSystem, createSink: () => kafkaTransactionalSink<string>({ kafka, topic: sinkTopic, transactionalIdPrefix }) },
+    { random, timeout: 30_000 },
+  ),
+);
 
 test.run();

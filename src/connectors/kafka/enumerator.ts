@@ -97,16 +97,14 @@ export class KafkaPartitionEnumerator implements SplitEnumerator<KafkaPartitionS
     if (!admin || this.closed) return;
     const topics = await this.topics(admin);
     if (topics.length === 0) return;
+    // Checked through the topic list first: a metadata request for a missing topic creates it on brokers with auto.create.topics.enable.
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.find((topic) => !existing.has(topic));
+    if (missing !== undefined) throw new KafkaUnknownTopicError(missing, 'that the kafka source reads');
     let metadata;
     try {
       metadata = await admin.fetchTopicMetadata({ topics });
     } catch (error) {
-      const type = (error as { type?: string }).type;
-      if (type === 'UNKNOWN_TOPIC_OR_PARTITION') {
-        const existing = new Set(await admin.listTopics());
-        const missing = topics.find((topic) => !existing.has(topic)) ?? topics.join(', ');
-        throw new KafkaUnknownTopicError(missing, 'that the kafka source reads', error);
-      }
       throw new KafkaConnectionError(`could not read the partitions of ${this.describeTopics()}`, error);
     }
     const found: { topic: string; partition: number }[] = [];

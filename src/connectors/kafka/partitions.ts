@@ -27,14 +27,10 @@ export class PartitionCounts {
 
   private async read(topic: string): Promise<number> {
     const admin = await this.admin();
-    let count: number;
-    try {
-      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
-      count = metadata.topics[0]?.partitions.length ?? 0;
-    } catch (error) {
-      if ((error as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION') throw new KafkaUnknownTopicError(topic, 'that a record is addressed to', error);
-      throw error;
-    }
+    // Checked through the topic list first: a metadata request for a missing topic creates it on brokers with auto.create.topics.enable.
+    if (!(await admin.listTopics()).includes(topic)) throw new KafkaUnknownTopicError(topic, 'that a record is addressed to');
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+    const count = metadata.topics[0]?.partitions.length ?? 0;
     if (count === 0) throw new KafkaUnknownTopicError(topic, 'that a record is addressed to');
     this.counts.set(topic, count);
     return count;

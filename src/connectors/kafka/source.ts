@@ -128,6 +128,12 @@ class KafkaSplitReader<T> implements SplitReader<KafkaRecord<T>, KafkaPartitionS
       const state = this.partitions.get(id);
       if (state && offset !== undefined && this.assignment.has(id)) offsets.push({ topic: state.split.topic, partition: state.split.partition, offset });
     }
+    // A finished split is out of the checkpoint: all its records were emitted before the barrier, so its end is committed, once.
+    for (const [id, state] of this.partitions) {
+      if (!state.finished || positions.has(id) || !this.assignment.has(id)) continue;
+      offsets.push({ topic: state.split.topic, partition: state.split.partition, offset: state.next.toString() });
+      this.partitions.delete(id);
+    }
     if (offsets.length === 0) return;
     // For lag tools only (a restore reads the checkpoint): a failed commit (a rebalance under way) is not worth failing the job.
     await consumer.commitOffsets(offsets).catch((error: unknown) => {

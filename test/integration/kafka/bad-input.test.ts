@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   KafkaConnectionError,
+  KafkaConsumerCrashedError,
   KafkaDeserializationError,
   KafkaStaleCheckpointError,
   KafkaTransactionConfigError,
@@ -19,7 +20,7 @@ import type { KafkaRecord } from 'onceflow/kafka';
 import { collectionSource, memoryStore, pipeline } from 'onceflow';
 import { startSource } from 'onceflow/testing';
 import type { RunningSource } from 'onceflow/testing';
-import { uniqueName } from '../env.js';
+import { requireServer, uniqueName } from '../env.js';
 import { createTopic, produce, readTopic, testKafka } from './helpers.js';
 
 const kafka = testKafka('onceflow-bad-input');
@@ -168,6 +169,20 @@ test('a transactional sink whose output holds a later checkpoint than the store 
   assert.instance(cause, KafkaStaleCheckpointError, `got ${String(error)}`);
   assert.match((cause as Error).message, /already holds checkpoint \d+ of job 'stale-job'/);
   assert.equal((await readTopic(kafka, topic, 3, 1000)).sort(), ['a', 'b', 'c']);
+});
+
+test("a consumer that crashes fails the source through kafkajs's CRASH event instead of leaving it waiting", async () => {
+  // Few retries, so kafkajs gives up on the deleted topic at once; consumer.run() resolved long before and never says so.
+  const impatient = new Kafka({ clientId: 'impatient', brokers: requireServer('kafka').split(','), logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 50, maxRetryTime: 200 } });
+  const topic = await createTopic(admin, 'onceflow-deleted', 1);
+  await produce(kafka, topic, 0, ['1', '2']);
+  const running = startSource(kafkaSource({ kafka: impatient, topics: [topic], groupId: uniqueName('g'), deserializer: jsonDeserializer(), sessionTimeout: 6000, discoveryInterval: 0 }));
+  const deadline = Date.now() + 20_000;
+  while (running.records.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  await admin.deleteTopics({ topics: [topic] });
+  const error = await failure(running);
+  assert.instance(error, KafkaConsumerCrashedError, `got ${String(error)}`);
+  assert.match((error as Error).message, /consumer of group '.*' crashed/);
 });
 
 test.run();

@@ -5,7 +5,9 @@
  * produce loop (eachBatch, acks=-1, idempotent producer); (b) the
  * transactional sink with 1 s checkpoints (in a file store) against the
  * classic consume-transform-produce loop with one transaction a second and
- * `sendOffsets` inside it. Needs a broker: ONCEFLOW_KAFKA_BROKERS (run.ts
+ * `sendOffsets` inside it; (c) p50/p99 end-to-end latency of each sink, from
+ * produce to visibility for a read_committed consumer of the output, at a
+ * steady 5k records/s. Needs a broker: ONCEFLOW_KAFKA_BROKERS (run.ts
  * skips it when unset). 200k records of 100 bytes over 4 partitions; 1M with --full.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,7 +18,7 @@ import type { Message } from 'kafkajs';
 import { fileStore, map, memoryStore, pipeline } from 'onceflow';
 import { kafkaSink, kafkaSource, kafkaTransactionalSink, stringDeserializer } from 'onceflow/kafka';
 import type { BenchOptions, Figure } from './measure.js';
-import { interleaved, rateFigure, runIfMain } from './measure.js';
+import { interleaved, percentile, rateFigure, runIfMain } from './measure.js';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 let unique = 0;
@@ -98,10 +100,54 @@ async function kafkaThroughput({ full }: BenchOptions): Promise<Figure[]> {
     }
   }
 
+  /** Produce at a steady rate into a fresh topic while the job runs; the output carries each record's produce time. */
+  async function latencies(transactional: boolean): Promise<number[]> {
+    const source = await topic('bench-latency-in');
+    const output = await topic('bench-latency-out');
+    const seconds = full ? 20 : 8;
+    const rate = 5000;
+    const handle = pipeline({ id: name('bench-latency'), checkpoints: { interval: 1000, store: memoryStore() }, logger: quiet, signals: false })
+      .from(kafkaSource({ kafka, topics: [source], groupId: name('bench-latency'), deserializer: stringDeserializer(), sessionTimeout: 6000 }))
+      .pipe(map((record) => record.value));
+    const job = transactional ? handle.to(kafkaTransactionalSink<string>({ kafka, topic: output })) : handle.to(kafkaSink<string>({ kafka, topic: output }));
+    const running = job.start();
+    const seen: number[] = [];
+    const consumer = kafka.consumer({ groupId: name('bench-latency-read'), readUncommitted: false, maxWaitTimeInMs: 20 });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [output], fromBeginning: true });
+    void consumer.run({ eachBatch: async ({ batch }) => void seen.push(...batch.messages.map((m) => Date.now() - Number(m.value?.toString().slice(0, 13)))) });
+    const writer = kafka.producer();
+    await writer.connect();
+    const total = seconds * rate;
+    const started = Date.now();
+    for (let sent = 0; sent < total; sent += rate / 20) {
+      const due = started + (sent / rate) * 1000;
+      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+      await writer.send({ topic: source, acks: 1, messages: Array.from({ length: rate / 20 }, () => ({ value: `${Date.now()} ${filler}` })) });
+    }
+    const deadline = Date.now() + 30_000;
+    while (seen.length < total && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await writer.disconnect();
+    await consumer.disconnect();
+    await running.stop();
+    // The first seconds include the job's start (joining the group): steady state only.
+    return seen.slice(Math.floor(seen.length / 4));
+  }
+
   const atLeastOnce = await interleaved(runs, () => onceflowJob(false), () => plainLoop(false));
   const exactlyOnce = await interleaved(runs, () => onceflowJob(true), () => plainLoop(true));
+  const latencyAtLeastOnce = await latencies(false);
+  const latencyExactlyOnce = await latencies(true);
   await admin.disconnect();
+  const latencyFigure = (figure: string, samples: number[]): Figure => ({
+    figure,
+    unit: 'ms',
+    measured: percentile(samples, 50),
+    details: { p50: percentile(samples, 50), p99: percentile(samples, 99), samples: samples.length, rate: '5000 records/s' },
+  });
   return [
+    latencyFigure('7c. Kafka end-to-end latency p50 (p99 in details), kafkaSink, produce to visible', latencyAtLeastOnce),
+    latencyFigure('7d. Kafka end-to-end latency p50 (p99 in details), kafkaTransactionalSink with 1 s checkpoints, produce to read_committed visible', latencyExactlyOnce),
     {
       figure: '7a. Kafka topic -> map -> topic, kafkaSink vs a kafkajs consume-then-produce loop (acks=-1, idempotent)',
       ...rateFigure(records, atLeastOnce.a, atLeastOnce.b),

@@ -19,11 +19,13 @@ console.log(`kafka sigkill seed: ${seed} (replay with ONCEFLOW_SEED=${seed})`);
 const brokers = requireServer('kafka');
 const kafka = testKafka('onceflow-sigkill');
 const job = new URL('./fixtures/count-job.ts', import.meta.url);
+// The transactional run gets twice as many: its 7 runs must not use the input up before the 5th random kill.
 const records = Number(process.env.ONCEFLOW_KAFKA_KILL_RECORDS ?? 100_000);
+const transactionalRecords = 2 * records;
 const keys = 50;
 
 /** `records` values `k<key>:<n>` over 4 partitions; returns how many each key got. */
-async function writeInput(topic: string): Promise<Map<string, number>> {
+async function writeInput(topic: string, records: number): Promise<Map<string, number>> {
   const perKey = new Map<string, number>();
   const byPartition: string[][] = [[], [], [], []];
   for (let i = 0; i < records; i++) {
@@ -58,13 +60,13 @@ function assertExactlyOnce(output: readonly string[], perKey: ReadonlyMap<string
   assert.equal([...output].sort(), expected, 'each key counted 1..n, each count once');
 }
 
-test(`transactional sink: ${records} records from 4 partitions through a keyed count, killed at both protocol points and 5 times at random: a read_committed consumer sees each result exactly once`, async () => {
+test(`transactional sink: ${transactionalRecords} records from 4 partitions through a keyed count, killed at both protocol points and 5 times at random: a read_committed consumer sees each result exactly once`, async () => {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const input = await createTopic(admin, 'onceflow-kill-in', 4);
     const output = await createTopic(admin, 'onceflow-kill-out', 2);
-    const perKey = await writeInput(input);
+    const perKey = await writeInput(input, transactionalRecords);
     await withTempDir('kafka-kill', async (root) => {
       const args = (killAt: string) => [brokers, input, output, join(root, 'checkpoints'), 'transactional', killAt];
       // A crash after a checkpoint is stored and before its transaction commits: the restored job must commit it.
@@ -74,7 +76,7 @@ test(`transactional sink: ${records} records from 4 partitions through a keyed c
       const { kills, checkpointsAtKill } = await runWithKills(job, args('none'), { kills: 5, random, maxCheckpoints: 2 });
       assert.is(kills, 5, `killed 5 times (after ${checkpointsAtKill.join(', ')} checkpoints)`);
     });
-    assertExactlyOnce(await readTopic(kafka, output, records), perKey);
+    assertExactlyOnce(await readTopic(kafka, output, transactionalRecords), perKey);
   } finally {
     await admin.disconnect();
   }
@@ -86,7 +88,7 @@ test(`at-least-once sink: ${records} records, killed 5 times: every result is th
   try {
     const input = await createTopic(admin, 'onceflow-kill-in', 4);
     const output = await createTopic(admin, 'onceflow-kill-out', 2);
-    const perKey = await writeInput(input);
+    const perKey = await writeInput(input, records);
     await withTempDir('kafka-kill-alo', async (root) => {
       const { kills } = await runWithKills(job, [brokers, input, output, join(root, 'checkpoints'), 'at-least-once'], { kills: 5, random, maxCheckpoints: 2 });
       assert.is(kills, 5);

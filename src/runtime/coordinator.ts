@@ -44,7 +44,8 @@ export interface CoordinatorOptions {
   readonly store: SnapshotStore;
   /** Periodic trigger interval in ms; `undefined` takes only the final checkpoint. */
   readonly interval: number | undefined;
-  readonly minPause: number;
+  /** Least pause after a checkpoint completes; `undefined` pauses as long as the last checkpoint took, so checkpoints cannot take more than half the time. */
+  readonly minPause: number | undefined;
   readonly timeout: number;
   readonly maxConcurrent: number;
   readonly tolerableFailures: number;
@@ -83,6 +84,7 @@ export class CheckpointCoordinator {
   private timer: NodeJS.Timeout | undefined;
   private lastTrigger = 0;
   private lastCompletion = 0;
+  private lastDuration = 0;
   private consecutiveFailures = 0;
   private stopped = false;
   private finishing: { resolve: () => void; reject: (error: unknown) => void } | undefined;
@@ -98,6 +100,8 @@ export class CheckpointCoordinator {
 
   /** Begin periodic checkpoints. */
   start(): void {
+    // The first checkpoint comes one interval in, not at once: a restarted job has nothing new to save before records flow.
+    this.lastTrigger = Date.now();
     this.schedule();
   }
 
@@ -153,7 +157,8 @@ export class CheckpointCoordinator {
     const interval = this.options.interval;
     if (this.stopped || interval === undefined || this.finishing || this.pending.size >= this.options.maxConcurrent) return;
     const now = Date.now();
-    const delay = Math.max(0, this.lastTrigger + interval - now, this.lastCompletion + this.options.minPause - now);
+    const minPause = this.options.minPause ?? this.lastDuration;
+    const delay = Math.max(0, this.lastTrigger + interval - now, this.lastCompletion + minPause - now);
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.trigger(false), delay);
   }
@@ -212,12 +217,13 @@ export class CheckpointCoordinator {
       await Promise.all(this.options.sources.map((s) => s.checkpointComplete(checkpoint.checkpointId, checkpoint.sources[s.id])));
       this.consecutiveFailures = 0;
       this.lastCompletion = Date.now();
+      this.lastDuration = performance.now() - p.startedAt;
       this.options.onEvent({
         type: 'checkpoint-completed',
         checkpointId: checkpoint.checkpointId,
         final: p.final,
         triggeredAt: p.barrier.timestamp,
-        durationMs: performance.now() - p.startedAt,
+        durationMs: this.lastDuration,
         bytes,
         storeWriteMs,
       });

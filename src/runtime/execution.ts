@@ -150,7 +150,7 @@ export class Execution implements Wiring {
         jobId: settings.id,
         store: this.store,
         interval: checkpoints?.interval,
-        minPause: checkpoints?.minPause ?? 0,
+        minPause: checkpoints?.minPause,
         timeout: checkpoints?.timeout ?? 60_000,
         maxConcurrent: checkpoints?.maxConcurrent ?? 1,
         tolerableFailures: checkpoints?.tolerableFailures ?? 3,

@@ -9,7 +9,10 @@ export interface CheckpointOptions {
   readonly interval: number;
   /** Where completed checkpoints go. Default: the local filesystem under `.onceflow/checkpoints`. */
   readonly store?: SnapshotStore;
-  /** Least time between the end of one checkpoint and the start of the next, in ms. Default 0. */
+  /**
+   * Least time between the end of one checkpoint and the start of the next, in ms. Default: as long as
+   * the last checkpoint took, so that a checkpoint slower than the interval cannot starve processing.
+   */
   readonly minPause?: number;
   /** A checkpoint not complete after this many ms is discarded. Default 60 000. */
   readonly timeout?: number;

@@ -63,6 +63,9 @@ export function pipeline<const O extends PipelineOptions>(options: O): Pipeline<
     if (checkpoints.maxConcurrent !== undefined && !(checkpoints.maxConcurrent >= 1)) {
       throw new ConfigurationError(`checkpoints.maxConcurrent must be at least 1, got ${checkpoints.maxConcurrent}`);
     }
+    if (checkpoints.fullEvery !== undefined && !(Number.isInteger(checkpoints.fullEvery) && checkpoints.fullEvery >= 1)) {
+      throw new ConfigurationError(`checkpoints.fullEvery must be a whole number >= 1, got ${checkpoints.fullEvery}`);
+    }
   }
   if (options.restart && !checkpoints) {
     // Restarting without a checkpoint replays sources from the start: duplicates, not at-most-once.

@@ -51,6 +51,12 @@ export interface CoordinatorOptions {
   readonly tolerableFailures: number;
   /** Id of the checkpoint the job restored from (0 for a fresh start). */
   readonly restoredId: number;
+  /** Deltas between the restored checkpoint and its full base. */
+  readonly restoredDepth: number;
+  /** A full checkpoint at least every this many; those between store only the keyed state that changed. */
+  readonly fullEvery: number;
+  /** Checkpoint `checkpointId` is stored: later ones may build on it. */
+  readonly stored: (checkpointId: number) => void;
   readonly sources: readonly BarrierInjector[];
   readonly operatorIds: readonly string[];
   readonly sinkIds: readonly string[];
@@ -63,6 +69,9 @@ export interface CoordinatorOptions {
 
 interface Pending {
   readonly barrier: CheckpointBarrier;
+  /** The stored checkpoint this one builds on; `undefined` for a full one. */
+  readonly parent: number | undefined;
+  readonly depth: number;
   readonly final: boolean;
   readonly startedAt: number;
   readonly sources: Record<string, unknown>;
@@ -93,9 +102,17 @@ export class CheckpointCoordinator {
   private completing: Promise<void> = Promise.resolve();
   // What sinks prepared for checkpoints that were discarded: committed with the next one that completes.
   private readonly carried = new Map<string, unknown[]>();
+  // The newest stored checkpoint, which the next one builds on.
+  private lastStored: { readonly id: number; readonly depth: number } | undefined;
 
   constructor(private readonly options: CoordinatorOptions) {
     this.nextId = options.restoredId + 1;
+    if (options.restoredId > 0) this.lastStored = { id: options.restoredId, depth: options.restoredDepth };
+  }
+
+  /** The stored checkpoint that checkpoint `checkpointId` builds on, or `undefined` when it is a full one. */
+  parentOf(checkpointId: number): number | undefined {
+    return this.pending.get(checkpointId)?.parent;
   }
 
   /** Begin periodic checkpoints. */
@@ -168,8 +185,12 @@ export class CheckpointCoordinator {
     const id = this.nextId++;
     const barrier = new CheckpointBarrier(id, Date.now(), final);
     this.lastTrigger = barrier.timestamp;
+    // Restore reads the full base and every delta after it: a full checkpoint every fullEvery bounds that.
+    const builds = this.lastStored && this.lastStored.depth + 1 < this.options.fullEvery ? this.lastStored : undefined;
     const p: Pending = {
       barrier,
+      parent: builds?.id,
+      depth: builds ? builds.depth + 1 : 0,
       final,
       startedAt: performance.now(),
       sources: {},
@@ -206,6 +227,8 @@ export class CheckpointCoordinator {
       sources: p.sources,
       operators: p.operators,
       sinks,
+      ...(p.parent === undefined ? {} : { parent: p.parent }),
+      depth: p.depth,
     };
     try {
       const writeStarted = performance.now();
@@ -213,6 +236,8 @@ export class CheckpointCoordinator {
       const storeWriteMs = performance.now() - writeStarted;
       this.carried.clear();
       this.pending.delete(p.barrier.checkpointId);
+      this.lastStored = { id: checkpoint.checkpointId, depth: p.depth };
+      this.options.stored(checkpoint.checkpointId);
       await this.options.commit(checkpoint);
       await Promise.all(this.options.sources.map((s) => s.checkpointComplete(checkpoint.checkpointId, checkpoint.sources[s.id])));
       this.consecutiveFailures = 0;

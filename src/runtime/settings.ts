@@ -14,6 +14,12 @@ export interface CheckpointOptions {
    * the last checkpoint took, so that a checkpoint slower than the interval cannot starve processing.
    */
   readonly minPause?: number;
+  /**
+   * A full checkpoint at least every this many checkpoints; those between store only the keyed state
+   * changed since the one before (incremental checkpoints), and a restore reads the last full one and
+   * the deltas after it. 1 makes every checkpoint full. Default 10.
+   */
+  readonly fullEvery?: number;
   /** A checkpoint not complete after this many ms is discarded. Default 60 000. */
   readonly timeout?: number;
   /** Checkpoints in flight at once. Default 1. */

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { jsonCodec } from './codec.js';
+import { defaultCodec } from './codec.js';
+import { retiredCheckpoints } from './chain.js';
 import { frameCheckpoint, newestIntact } from './framing.js';
 import type { Checkpoint, LatestCheckpoint, SnapshotCodec, SnapshotStore } from './store.js';
 import { ConfigurationError } from '../errors.js';
@@ -12,7 +13,7 @@ export interface RedisStoreOptions {
   readonly keyPrefix?: string;
   /** Checkpoints kept per job. Default 3. */
   readonly retain?: number;
-  /** Serialization. Default JSON. */
+  /** Serialization. Default {@link structuredCloneCodec}. */
   readonly codec?: SnapshotCodec;
 }
 
@@ -28,10 +29,12 @@ export function redisStore(options: RedisStoreOptions): SnapshotStore {
   const { client } = options;
   const prefix = options.keyPrefix ?? 'onceflow';
   const retain = options.retain ?? 3;
-  const codec = options.codec ?? jsonCodec;
+  const codec = options.codec ?? defaultCodec;
   if (!Number.isInteger(retain) || retain < 1) throw new ConfigurationError(`redisStore retain must be a whole number >= 1, got ${retain}`);
   const indexKey = (jobId: string): string => `${prefix}:${jobId}:checkpoints`;
   const checkpointKey = (jobId: string, checkpointId: number): string => `${prefix}:${jobId}:checkpoint:${checkpointId}`;
+  // Parent of each checkpoint saved by this store (null: full), so that retention keeps what a kept delta builds on.
+  const parents = new Map<string, number | null>();
 
   return {
     // Host, port and database only: the client's options may hold a password.
@@ -42,7 +45,10 @@ export function redisStore(options: RedisStoreOptions): SnapshotStore {
       const written = await client.multi().set(checkpointKey(jobId, checkpointId), bytes).zadd(indexKey(jobId), checkpointId, String(checkpointId)).exec();
       const failure = written?.find(([error]) => error)?.[0];
       if (!written || failure) throw failure ?? new Error(`redisStore: the transaction saving checkpoint ${checkpointId} of '${jobId}' was aborted`);
-      const retired = await client.zrange(indexKey(jobId), 0, -retain - 1);
+      parents.set(checkpointKey(jobId, checkpointId), checkpoint.parent ?? null);
+      const stored = (await client.zrevrange(indexKey(jobId), 0, -1)).map(Number);
+      const retired = retiredCheckpoints(stored, retain, (id) => parents.get(checkpointKey(jobId, id))).map(String);
+      for (const id of retired) parents.delete(checkpointKey(jobId, Number(id)));
       if (retired.length > 0) {
         await client
           .multi()
@@ -58,7 +64,7 @@ export function redisStore(options: RedisStoreOptions): SnapshotStore {
       return newestIntact(
         ids.map((id) => {
           const key = checkpointKey(jobId, Number(id));
-          return { location: `redis key ${key}`, read: () => client.getBuffer(key) };
+          return { id: Number(id), location: `redis key ${key}`, read: () => client.getBuffer(key) };
         }),
         codec,
       );

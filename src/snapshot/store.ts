@@ -23,6 +23,13 @@ export interface Checkpoint {
   readonly operators: Readonly<Record<string, OperatorSnapshot>>;
   /** Sink committables and writer state by task id. */
   readonly sinks: Readonly<Record<string, SinkSnapshot>>;
+  /**
+   * The checkpoint this one builds on: its keyed state holds only what changed since then
+   * (see `KeyedStateDelta`). Absent for a full checkpoint, and in what `SnapshotStore.latest` returns.
+   */
+  readonly parent?: number;
+  /** How many deltas lie between this checkpoint and the full one its chain starts from (0 for a full one). */
+  readonly depth?: number;
 }
 
 /** Where completed checkpoints are kept. */
@@ -31,7 +38,10 @@ export interface SnapshotStore {
   readonly location?: string;
   /** Persist a completed checkpoint atomically (after a crash it is whole or absent); resolves to the bytes stored. */
   save(checkpoint: Checkpoint): Promise<number>;
-  /** The newest intact checkpoint of `jobId`, and the newer ones skipped because they were corrupt. */
+  /**
+   * The newest intact checkpoint of `jobId` with its chain of deltas merged into full state, and the
+   * newer ones skipped because they, or a checkpoint their chain builds on, were corrupt or missing.
+   */
   latest(jobId: string): Promise<LatestCheckpoint>;
   /** Release connections. */
   close?(): Promise<void>;
@@ -45,7 +55,7 @@ export interface LatestCheckpoint {
   readonly corrupt: readonly CorruptCheckpointError[];
 }
 
-/** Turns checkpoints into bytes and back; JSON unless a store is given another. */
+/** Turns checkpoints into bytes and back; V8 serialization unless a store is given another. */
 export interface SnapshotCodec {
   /** Name written beside the data, checked when reading it back. */
   readonly name: string;

@@ -46,7 +46,8 @@ export async function latestOfChain(stored: readonly StoredCheckpoint[]): Promis
 async function mergeChain(newest: Checkpoint, location: string, byId: ReadonlyMap<number, StoredCheckpoint>): Promise<Checkpoint> {
   // Newest first, back to the full checkpoint the chain starts from.
   const chain: Checkpoint[] = [newest];
-  for (let at = newest; at.parent !== undefined; ) {
+  // A checkpoint whose keyed state is all full (most keys changed) needs nothing before it.
+  for (let at = newest; at.parent !== undefined && holdsDeltas(at); ) {
     const parentId: number = at.parent;
     const parent = byId.get(parentId);
     let decoded: Checkpoint | null;
@@ -74,6 +75,10 @@ async function mergeChain(newest: Checkpoint, location: string, byId: ReadonlyMa
     operators = next;
   }
   return { ...merged, operators };
+}
+
+function holdsDeltas(checkpoint: Checkpoint): boolean {
+  return Object.values(checkpoint.operators).some((states) => Object.values(states).some(isKeyedStateDelta));
 }
 
 /**

@@ -247,9 +247,12 @@ function keyedSnapshot(map: Map<unknown, unknown>, dirty: DirtyKeys | undefined,
     dirty?.rotate(checkpointId);
     return new Map(map);
   }
+  const keys = dirty.since(parent, checkpointId);
+  // Most keys changed: a full copy costs no more to write and spares a restore the chain behind it.
+  if (keys.size * 2 > map.size) return new Map(map);
   const changed = new Map<unknown, unknown>();
   const removed: unknown[] = [];
-  for (const key of dirty.since(parent, checkpointId)) {
+  for (const key of keys) {
     if (map.has(key)) changed.set(key, map.get(key));
     else removed.push(key);
   }

@@ -45,6 +45,7 @@ test('a checkpoint that builds on a stored one holds only the keys changed and r
 test('when a checkpoint is discarded, the next one holds what changed since the last stored one', () => {
   // 2 was never stored: 3 builds on 1 and must carry 2's changes as well.
   const { registry, counts } = chained(new Map([[2, 1], [3, 1]]));
+  for (let i = 0; i < 10; i++) counts.set(`k${i}`, i);
   counts.set('a', 1);
   registry.snapshot(1);
   registry.stored(1);
@@ -52,6 +53,18 @@ test('when a checkpoint is discarded, the next one holds what changed since the 
   registry.snapshot(2);
   counts.set('c', 3);
   assert.equal(registry.snapshot(3), { counts: { onceflowDelta: 1, changed: new Map([['b', 2], ['c', 3]]), removed: [] } });
+});
+
+test('when most keys changed, a checkpoint that builds on another holds full state, and restore reads nothing before it', async () => {
+  const { registry, counts } = chained(new Map([[2, 1]]));
+  counts.set('a', 1).set('b', 1).set('c', 1);
+  registry.snapshot(1);
+  registry.stored(1);
+  counts.set('a', 2).set('b', 2);
+  assert.equal(registry.snapshot(2), { counts: new Map([['a', 2], ['b', 2], ['c', 1]]) });
+  const store = memoryStore({ retain: 5 });
+  await store.save(checkpointOf(2, { counts: new Map([['a', 2]]) }, 1));
+  assert.is((await store.latest('job')).checkpoint?.checkpointId, 2, 'checkpoint 1 is not needed');
 });
 
 async function saveChain(store: SnapshotStore): Promise<void> {

@@ -57,8 +57,8 @@ function firstRecordReporter(): Sink<Keyed<number, number>, 'at-least-once'> {
 async function child({ directory, keys }: { directory: string; keys: number }): Promise<never> {
   say({ event: 'main', origin: performance.timeOrigin, at: wallClock() });
   const handle = pipeline({ id: 'bench-recovery', checkpoints: { interval: 200, store: fileStore({ directory }) } })
-    // Enough for every generation (each runs about half a second) yet a list of only 100k block starts to build.
-    .from(blockStarts(1e8))
+    // Enough for every generation even when a loaded disk makes each fsync take seconds; a list of 1M block starts to build.
+    .from(blockStarts(1e9))
     .pipe(
       expandBlocks,
       keyBy((x: number) => x % keys),

@@ -114,22 +114,37 @@ export interface SnapshotChain {
  */
 class DirtyKeys {
   current = new Set<unknown>();
+  /**
+   * While a full copy is being made in chunks: each key's value as of the barrier, saved before
+   * its first change since ({@link absent} if it had none). The copy reads these instead of the live map.
+   */
+  undo: Map<unknown, unknown> | undefined;
   private readonly bySnapshot: { readonly checkpointId: number; readonly keys: Set<unknown> }[] = [];
 
   /** Watch `map`'s set, delete and clear: an own method on the instance, so the Map restored need not be copied. */
   track(map: Map<unknown, unknown>): void {
     const { set, delete: remove, clear } = Map.prototype;
     const dirty = this;
+    const { get, has } = Map.prototype;
+    const before = (map: Map<unknown, unknown>, key: unknown): void => {
+      const undo = dirty.undo;
+      if (undo !== undefined && !undo.has(key)) undo.set(key, has.call(map, key) ? get.call(map, key) : absent);
+    };
     map.set = function (key, value) {
       dirty.current.add(key);
+      before(this, key);
       return set.call(this, key, value);
     };
     map.delete = function (key) {
       dirty.current.add(key);
+      before(this, key);
       return remove.call(this, key);
     };
     map.clear = function () {
-      for (const key of this.keys()) dirty.current.add(key);
+      for (const key of this.keys()) {
+        dirty.current.add(key);
+        before(this, key);
+      }
       clear.call(this);
     };
   }
@@ -219,6 +234,8 @@ export class StateRegistry implements OperatorState {
   /**
    * A copy of every registered state, safe to keep while the operator goes on. Keyed state is a
    * Map, or, when the chain says checkpoint `checkpointId` builds on another, a {@link KeyedStateDelta}.
+   * With a chain, a large keyed Map is copied in chunks after this returns: its entry is then a
+   * Promise of the Map, which {@link settledSnapshot} waits for.
    */
   snapshot(checkpointId = 0): OperatorSnapshot {
     const out: OperatorSnapshot = {};
@@ -242,14 +259,20 @@ export class StateRegistry implements OperatorState {
   }
 }
 
-function keyedSnapshot(map: Map<unknown, unknown>, dirty: DirtyKeys | undefined, parent: number | undefined, checkpointId: number): Map<unknown, unknown> | KeyedStateDelta {
-  if (parent === undefined || !dirty) {
-    dirty?.rotate(checkpointId);
-    return new Map(map);
+function keyedSnapshot(
+  map: Map<unknown, unknown>,
+  dirty: DirtyKeys | undefined,
+  parent: number | undefined,
+  checkpointId: number,
+): Map<unknown, unknown> | Promise<Map<unknown, unknown>> | KeyedStateDelta {
+  if (!dirty) return new Map(map);
+  if (parent === undefined) {
+    dirty.rotate(checkpointId);
+    return copyInChunks(map, dirty);
   }
   const keys = dirty.since(parent, checkpointId);
   // Most keys changed: a full copy costs no more to write and spares a restore the chain behind it.
-  if (keys.size * 2 > map.size) return new Map(map);
+  if (keys.size * 2 > map.size) return copyInChunks(map, dirty);
   const changed = new Map<unknown, unknown>();
   const removed: unknown[] = [];
   for (const key of keys) {
@@ -257,4 +280,51 @@ function keyedSnapshot(map: Map<unknown, unknown>, dirty: DirtyKeys | undefined,
     else removed.push(key);
   }
   return { onceflowDelta: 1, changed, removed };
+}
+
+/** Marks, in {@link DirtyKeys.undo}, a key that did not exist at the barrier. */
+const absent = Symbol('absent');
+
+/** Entries copied per event-loop turn: a few ms of work, so records flow between chunks. */
+const copyChunk = 20_000;
+
+/**
+ * A copy of `map` as it was when called, made a chunk per event-loop turn
+ * while the operator goes on: the only work at the barrier is the marker
+ * (starting the undo log). A change to a key not yet copied saves the key's
+ * value as of the barrier first, and the copy takes that one.
+ */
+function copyInChunks(map: Map<unknown, unknown>, dirty: DirtyKeys): Map<unknown, unknown> | Promise<Map<unknown, unknown>> {
+  // Small, or a copy already under way (back-to-back checkpoints): copy now.
+  if (map.size <= copyChunk || dirty.undo !== undefined) return new Map(map);
+  const undo = (dirty.undo = new Map());
+  const copy = new Map<unknown, unknown>();
+  // Iterating a Map while it changes is defined: entries added later are visited, deleted ones are not.
+  const entries = Map.prototype.entries.call(map);
+  return new Promise((resolve) => {
+    const step = (): void => {
+      for (let n = 0; n < copyChunk; n++) {
+        const next = entries.next();
+        if (next.done) {
+          // Keys deleted (or deleted and not yet re-added) before the copy reached them.
+          for (const [key, value] of undo) if (value !== absent && !copy.has(key)) copy.set(key, value);
+          dirty.undo = undefined;
+          resolve(copy);
+          return;
+        }
+        const [key, value] = next.value;
+        const saved = undo.has(key) ? undo.get(key) : value;
+        if (saved !== absent) copy.set(key, saved);
+      }
+      setImmediate(step);
+    };
+    step();
+  });
+}
+
+/** `snapshot` with the copies still being made (see {@link StateRegistry.snapshot}) finished. */
+export async function settledSnapshot(snapshot: OperatorSnapshot): Promise<OperatorSnapshot> {
+  const out: OperatorSnapshot = {};
+  for (const [name, value] of Object.entries(snapshot)) out[name] = value instanceof Promise ? await value : value;
+  return out;
 }

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { collectionSource, count, CorruptCheckpointError, fileStore, keyBy, memoryStore, pipeline, StateRegistry } from 'onceflow';
+import { settledSnapshot } from '../../src/snapshot/state.js';
 import type { Checkpoint, Keyed, OperatorSnapshot, SnapshotStore } from 'onceflow';
 import { applyOperator, marbles } from 'onceflow/testing';
 import { withTempDir } from '../temp-dir.js';
@@ -65,6 +66,29 @@ test('when most keys changed, a checkpoint that builds on another holds full sta
   const store = memoryStore({ retain: 5 });
   await store.save(checkpointOf(2, { counts: new Map([['a', 2]]) }, 1));
   assert.is((await store.latest('job')).checkpoint?.checkpointId, 2, 'checkpoint 1 is not needed');
+});
+
+test('a full snapshot of large keyed state is a marker at the barrier, copied in chunks while the state changes', async () => {
+  const { registry, counts } = chained(new Map());
+  const keys = 100_000;
+  for (let i = 0; i < keys; i++) counts.set(`k${i}`, i);
+  const expected = new Map(counts);
+  const taken = registry.snapshot(1);
+  assert.instance(taken.counts, Promise, 'not copied at the barrier');
+  // Changes after the barrier, to keys the copy has and has not reached yet.
+  counts.set('k99999', -1);
+  counts.delete('k99998');
+  counts.delete('k99997');
+  counts.set('k99997', -2);
+  counts.set('new', 1);
+  counts.clear();
+  counts.set('k5', -5);
+  await new Promise((resolve) => setImmediate(resolve));
+  counts.set('k99990', -3);
+  counts.set('after', 2);
+  const settled = await settledSnapshot(taken);
+  assert.equal(settled.counts, expected, 'the copy is the state at the barrier');
+  assert.equal([...counts.entries()], [['k5', -5], ['k99990', -3], ['after', 2]], 'the live state went on');
 });
 
 async function saveChain(store: SnapshotStore): Promise<void> {

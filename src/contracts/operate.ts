@@ -75,3 +75,42 @@ export function operate<In, Out>(
     return h.finalize;
   });
 }
+
+/** One stateless step of a fused chain: handle a record, passing what it makes to `emit`. */
+export type RecordStage<In, Out> = (value: In, emit: (value: Out) => void) => void;
+
+/**
+ * The output of stateless operators (map, filter, flatMap, keyBy): a chain of
+ * record stages run by one subscriber on `upstream`, however many operators
+ * it holds. Another stateless operator applied to it extends the chain
+ * instead of subscribing with a subscriber of its own, as @most/core fuses
+ * `map`s. Markers (barriers, watermarks) pass a chain untouched, and since the
+ * whole chain runs synchronously for each record, in order with the records.
+ */
+export class StatelessFlow<Out> extends Observable<Out | Marker> {
+  constructor(
+    readonly upstream: Flow<unknown>,
+    readonly stages: readonly RecordStage<unknown, unknown>[],
+  ) {
+    super((out) => {
+      let emit = (value: unknown): void => out.next(value as Out);
+      for (let i = stages.length - 1; i >= 0; i--) {
+        const stage = stages[i]!;
+        const downstream = emit;
+        emit = (value) => stage(value, downstream);
+      }
+      const first = emit;
+      upstream.subscribe(new ElementSubscriber<unknown, Out>(out, { record: (value) => first(value) }));
+    });
+  }
+
+  /** This chain with `stage` run after it. */
+  then<Next>(stage: RecordStage<Out, Next>): StatelessFlow<Next> {
+    return new StatelessFlow<Next>(this.upstream, [...this.stages, stage as RecordStage<unknown, unknown>]);
+  }
+}
+
+/** Apply a stateless record stage to `input`, fused with the stateless stages before it. */
+export function stateless<In, Out>(input: Flow<In>, stage: RecordStage<In, Out>): Flow<Out> {
+  return input instanceof StatelessFlow ? (input as StatelessFlow<In>).then(stage) : new StatelessFlow<Out>(input, [stage as RecordStage<unknown, unknown>]);
+}

@@ -88,7 +88,8 @@ export async function incrementalState({ full }: BenchOptions): Promise<Figure[]
     { keys: 10_000, interval: 100, records: 4_000_000 },
     { keys: 100_000, interval: 100, records: 6_000_000 },
     { keys: 100_000, interval: 1000, records: full ? 40_000_000 : 12_000_000 },
-    { keys: 1_000_000, interval: 1000, records: full ? 40_000_000 : 8_000_000, changing: 1000 },
+    // Long enough for several 1 s checkpoints after the first (full) one.
+    { keys: 1_000_000, interval: 1000, records: full ? 60_000_000 : 25_000_000, changing: 1000 },
     ...(full
       ? [
           { keys: 1_000_000, interval: 1000, records: 40_000_000 },

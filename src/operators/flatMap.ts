@@ -1,6 +1,6 @@
 import { defineOperator } from '../contracts/operator.js';
 import type { Operator } from '../contracts/operator.js';
-import { stateless } from '../contracts/operate.js';
+import { flatMapStage, stateless } from '../contracts/operate.js';
 
 /**
  * Turn each record into zero or more records, synchronously (Flink's
@@ -10,8 +10,6 @@ import { stateless } from '../contracts/operate.js';
  */
 export function flatMap<In, Out>(project: (value: In) => Iterable<Out>): Operator<In, Out> {
   return defineOperator({ name: 'flatMap', guarantee: 'exactly-once', replay: 'deterministic' }, (input) =>
-    stateless<In, Out>(input, (value, emit) => {
-      for (const result of project(value)) emit(result);
-    }),
+    stateless<In, Out>(input, flatMapStage(project)),
   );
 }

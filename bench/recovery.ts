@@ -136,7 +136,8 @@ export async function recovery({ full }: BenchOptions): Promise<Figure[]> {
   return figures;
 }
 
-async function recoveryAt(keys: number, kills: number): Promise<Figure> {
+/** Figure 5 at `keys` keys of state, median of `kills` kills. */
+export async function recoveryAt(keys: number, kills: number): Promise<Figure> {
   const script = fileURLToPath(import.meta.url);
   const directory = mkdtempSync(join(tmpdir(), 'onceflow-bench-'));
   const recoveries: Recovery[] = [];

@@ -115,51 +115,70 @@ export interface SnapshotChain {
 class DirtyKeys {
   current = new Set<unknown>();
   /**
+   * More than half the keys changed since the last snapshot: the next one is full whatever it
+   * builds on, so changes are no longer recorded one by one (the common case of every key changing).
+   */
+  currentIsMost = false;
+  /**
    * While a full copy is being made in chunks: each key's value as of the barrier, saved before
    * its first change since ({@link absent} if it had none). The copy reads these instead of the live map.
    */
   undo: Map<unknown, unknown> | undefined;
-  private readonly bySnapshot: { readonly checkpointId: number; readonly keys: Set<unknown> }[] = [];
+  private readonly bySnapshot: { readonly checkpointId: number; readonly keys: Set<unknown> | 'most' }[] = [];
 
   /** Watch `map`'s set, delete and clear: an own method on the instance, so the Map restored need not be copied. */
   track(map: Map<unknown, unknown>): void {
-    const { set, delete: remove, clear } = Map.prototype;
+    const { set, delete: remove, clear, get, has } = Map.prototype;
     const dirty = this;
-    const { get, has } = Map.prototype;
-    const before = (map: Map<unknown, unknown>, key: unknown): void => {
+    const changing = (map: Map<unknown, unknown>, key: unknown): void => {
+      if (!dirty.currentIsMost) {
+        const current = dirty.current;
+        current.add(key);
+        if (current.size * 2 > map.size && current.size > 1000) {
+          dirty.currentIsMost = true;
+          dirty.current = new Set();
+        }
+      }
       const undo = dirty.undo;
       if (undo !== undefined && !undo.has(key)) undo.set(key, has.call(map, key) ? get.call(map, key) : absent);
     };
     map.set = function (key, value) {
-      dirty.current.add(key);
-      before(this, key);
+      changing(this, key);
       return set.call(this, key, value);
     };
     map.delete = function (key) {
-      dirty.current.add(key);
-      before(this, key);
+      changing(this, key);
       return remove.call(this, key);
     };
     map.clear = function () {
-      for (const key of this.keys()) {
-        dirty.current.add(key);
-        before(this, key);
-      }
+      for (const key of this.keys()) changing(this, key);
       clear.call(this);
     };
   }
 
-  /** The keys changed since checkpoint `parent`; starts a new set for what changes after `checkpointId`. */
-  since(parent: number, checkpointId: number): Set<unknown> {
-    const keys = new Set(this.current);
-    for (const taken of this.bySnapshot) if (taken.checkpointId > parent) for (const key of taken.keys) keys.add(key);
+  /**
+   * The keys changed since checkpoint `parent`, or 'most' when more than half of them did;
+   * starts a new set for what changes after `checkpointId`.
+   */
+  since(parent: number, checkpointId: number): Set<unknown> | 'most' {
+    let keys: Set<unknown> | 'most' = this.currentIsMost ? 'most' : this.current;
+    for (const taken of this.bySnapshot) {
+      if (taken.checkpointId <= parent || keys === 'most') continue;
+      if (taken.keys === 'most') keys = 'most';
+      else {
+        // Copied before adding to it: the sets are kept for later snapshots.
+        if (keys === this.current) keys = new Set(keys);
+        for (const key of taken.keys) keys.add(key);
+      }
+    }
     this.rotate(checkpointId);
     return keys;
   }
 
   rotate(checkpointId: number): void {
-    this.bySnapshot.push({ checkpointId, keys: this.current });
+    this.bySnapshot.push({ checkpointId, keys: this.currentIsMost ? 'most' : this.current });
     this.current = new Set();
+    this.currentIsMost = false;
   }
 
   /** Checkpoint `checkpointId` is stored: no later snapshot builds on anything older. */
@@ -272,7 +291,7 @@ function keyedSnapshot(
   }
   const keys = dirty.since(parent, checkpointId);
   // Most keys changed: a full copy costs no more to write and spares a restore the chain behind it.
-  if (keys.size * 2 > map.size) return copyInChunks(map, dirty);
+  if (keys === 'most' || keys.size * 2 > map.size) return copyInChunks(map, dirty);
   const changed = new Map<unknown, unknown>();
   const removed: unknown[] = [];
   for (const key of keys) {

@@ -91,6 +91,23 @@ test('a full snapshot of large keyed state is a marker at the barrier, copied in
   assert.equal([...counts.entries()], [['k5', -5], ['k99990', -3], ['after', 2]], 'the live state went on');
 });
 
+test('once most of a large state changed, keys are no longer recorded one by one, and the next checkpoint is full', async () => {
+  const { registry, counts } = (() => {
+    const r = new StateRegistry(undefined, { parentOf: (id) => new Map([[2, 1], [3, 2]]).get(id) });
+    return { registry: r, counts: r.keyed<number, number>('counts') };
+  })();
+  for (let i = 0; i < 10_000; i++) counts.set(i, 0);
+  await settledSnapshot(registry.snapshot(1));
+  registry.stored(1);
+  for (let i = 0; i < 6_000; i++) counts.set(i, 1);
+  const second = await settledSnapshot(registry.snapshot(2));
+  assert.instance(second.counts, Map);
+  assert.is((second.counts as Map<number, number>).size, 10_000);
+  registry.stored(2);
+  counts.set(7, 7);
+  assert.equal(registry.snapshot(3), { counts: { onceflowDelta: 1, changed: new Map([[7, 7]]), removed: [] } });
+});
+
 async function saveChain(store: SnapshotStore): Promise<void> {
   await store.save(checkpointOf(1, { counts: new Map([['a', 1], ['b', 1], ['c', 1]]), total: 3 }));
   await store.save(checkpointOf(2, { counts: { onceflowDelta: 1, changed: new Map([['a', 2]]), removed: ['b'] }, total: 4 }, 1));

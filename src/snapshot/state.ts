@@ -304,11 +304,18 @@ function keyedSnapshot(
 /** Marks, in {@link DirtyKeys.undo}, a key that did not exist at the barrier. */
 const absent = Symbol('absent');
 
-/** Entries copied per event-loop turn: a few ms of work, so records flow between chunks. */
+/** Maps up to this size are copied at once (a few ms); larger ones in slices. */
 const copyChunk = 20_000;
+/** The time one slice of a copy may take beyond its share, in ms: short enough to keep records flowing. */
+const copySliceMs = 8;
+/**
+ * A slice copies at least this share of the map, so that a copy ends within a few of the
+ * operator's turns, however long they are: between slices the job may process a whole batch.
+ */
+const copySlices = 8;
 
 /**
- * A copy of `map` as it was when called, made a chunk per event-loop turn
+ * A copy of `map` as it was when called, made a slice per event-loop turn
  * while the operator goes on: the only work at the barrier is the marker
  * (starting the undo log). A change to a key not yet copied saves the key's
  * value as of the barrier first, and the copy takes that one.
@@ -320,9 +327,13 @@ function copyInChunks(map: Map<unknown, unknown>, dirty: DirtyKeys): Map<unknown
   const copy = new Map<unknown, unknown>();
   // Iterating a Map while it changes is defined: entries added later are visited, deleted ones are not.
   const entries = Map.prototype.entries.call(map);
+  const share = Math.ceil(map.size / copySlices);
   return new Promise((resolve) => {
     const step = (): void => {
-      for (let n = 0; n < copyChunk; n++) {
+      const until = performance.now() + copySliceMs;
+      for (let n = 1; ; n++) {
+        // Reading the clock every 4096 entries costs nothing beside the copy.
+        if ((n & 4095) === 0 && n >= share && performance.now() > until) break;
         const next = entries.next();
         if (next.done) {
           // Keys deleted (or deleted and not yet re-added) before the copy reached them.
@@ -337,7 +348,8 @@ function copyInChunks(map: Map<unknown, unknown>, dirty: DirtyKeys): Map<unknown
       }
       setImmediate(step);
     };
-    step();
+    // Not even the first slice at the barrier: there, only the marker.
+    setImmediate(step);
   });
 }
 

@@ -132,7 +132,7 @@ const checkpointsSince = (n: number) => (events: ChildEvent[]) => events.filter(
 
 export async function recovery({ full }: BenchOptions): Promise<Figure[]> {
   const figures: Figure[] = [];
-  for (const keys of full ? [10_000, 100_000, 1_000_000] : [10_000, 100_000]) figures.push(await recoveryAt(keys, full ? 10 : 4));
+  for (const keys of full ? [10_000, 100_000, 1_000_000] : [10_000, 100_000]) figures.push(await recoveryAt(keys, full ? 10 : 3));
   return figures;
 }
 

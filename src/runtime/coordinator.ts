@@ -119,7 +119,7 @@ export class CheckpointCoordinator {
   /** Begin periodic checkpoints. */
   start(): void {
     // The first checkpoint comes one interval in, not at once: a restarted job has nothing new to save before records flow.
-    this.lastTrigger = Date.now();
+    this.lastTrigger = performance.now();
     this.schedule();
   }
 
@@ -174,7 +174,8 @@ export class CheckpointCoordinator {
   private schedule(): void {
     const interval = this.options.interval;
     if (this.stopped || interval === undefined || this.finishing || this.pending.size >= this.options.maxConcurrent) return;
-    const now = Date.now();
+    // The monotonic clock: the wall clock may be stepped or slewed under the job.
+    const now = performance.now();
     const minPause = this.options.minPause ?? this.lastDuration;
     const delay = Math.max(0, this.lastTrigger + interval - now, this.lastCompletion + minPause - now);
     clearTimeout(this.timer);
@@ -185,7 +186,7 @@ export class CheckpointCoordinator {
     if (this.stopped) return;
     const id = this.nextId++;
     const barrier = new CheckpointBarrier(id, Date.now(), final);
-    this.lastTrigger = barrier.timestamp;
+    this.lastTrigger = performance.now();
     // Restore reads the full base and every delta after it: a full checkpoint every fullEvery bounds that.
     const builds = this.lastStored && this.lastStored.depth + 1 < this.options.fullEvery ? this.lastStored : undefined;
     const p: Pending = {
@@ -246,7 +247,7 @@ export class CheckpointCoordinator {
       await this.options.commit(checkpoint);
       await Promise.all(this.options.sources.map((s) => s.checkpointComplete(checkpoint.checkpointId, checkpoint.sources[s.id])));
       this.consecutiveFailures = 0;
-      this.lastCompletion = Date.now();
+      this.lastCompletion = performance.now();
       this.lastDuration = performance.now() - p.startedAt;
       this.options.onEvent({
         type: 'checkpoint-completed',

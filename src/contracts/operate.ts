@@ -14,6 +14,33 @@ export interface ElementHandlers<In, Out> {
   finalize?(): void;
 }
 
+/** Where a record handler threw: the operator being applied when its flow was built, and the record. */
+export interface RecordFailure {
+  /** Id of the operator, when the runtime applied it through {@link applyingOperator}. */
+  readonly operatorId: string | undefined;
+  readonly record: unknown;
+}
+
+/**
+ * Errors thrown by record handlers, with where they were thrown. Kept beside
+ * the error rather than wrapped around it, so that nothing is paid per record
+ * and the error itself reaches the runtime unchanged.
+ */
+export const recordFailures = new WeakMap<object, RecordFailure>();
+
+let applying: string | undefined;
+
+/** Apply an operator, so that flows it builds with {@link operate} know its id for {@link recordFailures}. */
+export function applyingOperator<R>(operatorId: string, apply: () => R): R {
+  const outer = applying;
+  applying = operatorId;
+  try {
+    return apply();
+  } finally {
+    applying = outer;
+  }
+}
+
 /**
  * Subscribes with a Subscriber subclass rather than a partial observer, the way
  * RxJS's own operators do: no wrapping per subscription and one method call and
@@ -31,6 +58,7 @@ export class ElementSubscriber<In, Out> extends Subscriber<In | Marker> {
   constructor(
     private readonly out: Subscriber<Out | Marker>,
     private readonly handlers: ElementHandlers<In, Out>,
+    private readonly operatorId: string | undefined,
   ) {
     super(out);
   }
@@ -45,6 +73,10 @@ export class ElementSubscriber<In, Out> extends Subscriber<In | Marker> {
         this.handlers.record(value, this.out);
       }
     } catch (error) {
+      // Set even when known: an operator may throw one error object for several records.
+      // A fused stage noted its own operator and record already (see noteStageFailure).
+      const noted = typeof error === 'object' && error !== null && notedByStage.delete(error);
+      if (!noted && !(value instanceof Marker) && typeof error === 'object' && error !== null) recordFailures.set(error, { operatorId: this.operatorId, record: value });
       this.out.error(error);
     }
   }
@@ -69,11 +101,22 @@ export function operate<In, Out>(
   input: Flow<In>,
   handlers: ((out: Subscriber<Out | Marker>) => ElementHandlers<In, Out>) | ElementHandlers<In, Out>,
 ): Flow<Out> {
+  const operatorId = applying;
   return new Observable<Out | Marker>((out) => {
     const h = typeof handlers === 'function' ? handlers(out) : handlers;
-    input.subscribe(new ElementSubscriber(out, h));
+    input.subscribe(new ElementSubscriber(out, h, operatorId));
     return h.finalize;
   });
+}
+
+/** Errors a fused stage attributed to its own operator, which the chain's subscriber must not attribute again. */
+const notedByStage = new WeakSet<object>();
+
+/** Attribute `error`, thrown by the function of a fused stage of operator `operatorId` for `record`. */
+function noteStageFailure(error: unknown, operatorId: string | undefined, record: unknown): void {
+  if (typeof error !== 'object' || error === null) return;
+  recordFailures.set(error, { operatorId, record });
+  notedByStage.add(error);
 }
 
 /** Where one stage of a fused chain passes its records. */
@@ -87,16 +130,24 @@ export interface Emitter<T> {
  * rather than closures, so that each call site in a chain sees few classes and
  * V8 can inline along it.
  */
-export type RecordStage<In, Out> = (downstream: Emitter<Out>) => Emitter<In>;
+export type RecordStage<In, Out> = (downstream: Emitter<Out>, operatorId: string | undefined) => Emitter<In>;
 
 class MapStage<In, Out> implements Emitter<In> {
   constructor(
     private readonly project: (value: In) => Out,
     private readonly downstream: Emitter<Out>,
+    private readonly operatorId: string | undefined,
   ) {}
 
   next(value: In): void {
-    this.downstream.next(this.project(value));
+    let result: Out;
+    try {
+      result = this.project(value);
+    } catch (error) {
+      noteStageFailure(error, this.operatorId, value);
+      throw error;
+    }
+    this.downstream.next(result);
   }
 }
 
@@ -104,10 +155,18 @@ class FilterStage<T> implements Emitter<T> {
   constructor(
     private readonly predicate: (value: T) => boolean,
     private readonly downstream: Emitter<T>,
+    private readonly operatorId: string | undefined,
   ) {}
 
   next(value: T): void {
-    if (this.predicate(value)) this.downstream.next(value);
+    let kept: boolean;
+    try {
+      kept = this.predicate(value);
+    } catch (error) {
+      noteStageFailure(error, this.operatorId, value);
+      throw error;
+    }
+    if (kept) this.downstream.next(value);
   }
 }
 
@@ -115,30 +174,39 @@ class FlatMapStage<In, Out> implements Emitter<In> {
   constructor(
     private readonly project: (value: In) => Iterable<Out>,
     private readonly downstream: Emitter<Out>,
+    private readonly operatorId: string | undefined,
   ) {}
 
   next(value: In): void {
-    for (const result of this.project(value)) this.downstream.next(result);
+    let results: Out[];
+    try {
+      // Taken whole before any is passed on, so that a throw is the project function's, not a later stage's.
+      results = Array.from(this.project(value));
+    } catch (error) {
+      noteStageFailure(error, this.operatorId, value);
+      throw error;
+    }
+    for (const result of results) this.downstream.next(result);
   }
 }
 
 /** A stage emitting `project(record)` for each record. */
 export const mapStage =
   <In, Out>(project: (value: In) => Out): RecordStage<In, Out> =>
-  (downstream) =>
-    new MapStage(project, downstream);
+  (downstream, operatorId) =>
+    new MapStage(project, downstream, operatorId);
 
 /** A stage passing the records for which `predicate` holds. */
 export const filterStage =
   <T>(predicate: (value: T) => boolean): RecordStage<T, T> =>
-  (downstream) =>
-    new FilterStage(predicate, downstream);
+  (downstream, operatorId) =>
+    new FilterStage(predicate, downstream, operatorId);
 
 /** A stage emitting every result of `project(record)`, in order. */
 export const flatMapStage =
   <In, Out>(project: (value: In) => Iterable<Out>): RecordStage<In, Out> =>
-  (downstream) =>
-    new FlatMapStage(project, downstream);
+  (downstream, operatorId) =>
+    new FlatMapStage(project, downstream, operatorId);
 
 class SubscriberEmitter<T> implements Emitter<T> {
   constructor(private readonly out: Subscriber<T | Marker>) {}
@@ -159,23 +227,27 @@ class SubscriberEmitter<T> implements Emitter<T> {
 export class StatelessFlow<Out> extends Observable<Out | Marker> {
   constructor(
     readonly upstream: Flow<unknown>,
-    readonly stages: readonly RecordStage<unknown, unknown>[],
+    /** Each stage with the id of the operator it belongs to (see {@link applyingOperator}). */
+    readonly stages: readonly { readonly stage: RecordStage<unknown, unknown>; readonly operatorId: string | undefined }[],
   ) {
     super((out) => {
       let head: Emitter<unknown> = new SubscriberEmitter(out);
-      for (let i = stages.length - 1; i >= 0; i--) head = stages[i]!(head);
+      for (let i = stages.length - 1; i >= 0; i--) head = stages[i]!.stage(head, stages[i]!.operatorId);
       const first = head;
-      upstream.subscribe(new ElementSubscriber<unknown, Out>(out, { record: (value) => first.next(value) }));
+      upstream.subscribe(new ElementSubscriber<unknown, Out>(out, { record: (value) => first.next(value) }, stages[0]?.operatorId));
     });
   }
 
-  /** This chain with `stage` run after it. */
-  then<Next>(stage: RecordStage<Out, Next>): StatelessFlow<Next> {
-    return new StatelessFlow<Next>(this.upstream, [...this.stages, stage as RecordStage<unknown, unknown>]);
+  /** This chain with `stage` of operator `operatorId` run after it. */
+  then<Next>(stage: RecordStage<Out, Next>, operatorId: string | undefined): StatelessFlow<Next> {
+    return new StatelessFlow<Next>(this.upstream, [...this.stages, { stage: stage as RecordStage<unknown, unknown>, operatorId }]);
   }
 }
 
 /** Apply a stateless record stage to `input`, fused with the stateless stages before it. */
 export function stateless<In, Out>(input: Flow<In>, stage: RecordStage<In, Out>): Flow<Out> {
-  return input instanceof StatelessFlow ? (input as StatelessFlow<In>).then(stage) : new StatelessFlow<Out>(input, [stage as RecordStage<unknown, unknown>]);
+  const operatorId = applying;
+  return input instanceof StatelessFlow
+    ? (input as StatelessFlow<In>).then(stage, operatorId)
+    : new StatelessFlow<Out>(input, [{ stage: stage as RecordStage<unknown, unknown>, operatorId }]);
 }

@@ -3,6 +3,7 @@ import type { Flow } from '../contracts/element.js';
 import type { Guarantee, Replay } from '../contracts/guarantee.js';
 import type { Operator } from '../contracts/operator.js';
 import { operatorInfo } from '../contracts/operator.js';
+import { applyingOperator } from '../contracts/operate.js';
 import type { PipelineSettings } from './settings.js';
 import type { Committer, Sink } from '../contracts/sink.js';
 import type { Source } from '../contracts/source.js';
@@ -100,7 +101,7 @@ export class Execution implements Wiring {
     if (this.operatorIds.has(id)) throw new ConfigurationError(`two operators of job '${this.job.settings.id}' have the id '${id}': give each a different uid()`);
     this.operatorIds.add(id);
     const state = new StateRegistry(this.restored?.operators[id], { parentOf: (checkpointId) => this.coordinator?.parentOf(checkpointId) });
-    const output = operator(input, { id, state, inFlight: this.gauge.add });
+    const output = applyingOperator(id, () => operator(input, { id, state, inFlight: this.gauge.add }));
     if (state.isEmpty) return output;
     this.statefulOperators.push(id);
     this.registries.push(state);
@@ -120,7 +121,13 @@ export class Execution implements Wiring {
     let writer: { close(): void | Promise<void> } | undefined;
     try {
       const flow = this.job.plan(this);
-      const context = { jobId: settings.id, taskId: sinkId, restoredCheckpointId: restoredId, logger: settings.logger };
+      const context = {
+        jobId: settings.id,
+        taskId: sinkId,
+        restoredCheckpointId: restoredId,
+        logger: settings.logger,
+        replayCommittedOutput: settings.checkpoints?.replayCommittedOutput ?? false,
+      };
       let taskWriter: SinkTaskWriter<unknown>;
       if (sink.kind === 'committing') {
         const committer = sink.createCommitter();
@@ -193,8 +200,9 @@ export class Execution implements Wiring {
       // would otherwise race the restore (renaming a part the restore just deleted, committing what it replays).
       await this.closeQuietly([...this.sources.map((s) => () => s.close()), () => writer?.close()]);
       await this.sinkTask?.idle();
-      await this.coordinator?.idle();
+      const unquiesced: unknown = await this.coordinator?.quiesce().then(() => undefined, (error: unknown) => error);
       await this.closeQuietly([() => this.committer?.close?.()]);
+      if (unquiesced) throw unquiesced;
     }
   }
 
@@ -222,7 +230,7 @@ export class Execution implements Wiring {
       const now = new Set<string>();
       for (const { split, position } of (stored as SourceCheckpoint).splits) {
         now.add(split.splitId);
-        this.metrics.splitPosition(sourceId, split.splitId, position);
+        this.metrics.splitPosition(sourceId, split.splitId, position, this.sources.find((task) => task.id === sourceId)?.lagOf(split.splitId));
       }
       for (const splitId of this.reportedSplits.get(sourceId) ?? []) if (!now.has(splitId)) this.metrics.splitRemoved(sourceId, splitId);
       this.reportedSplits.set(sourceId, now);

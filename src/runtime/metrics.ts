@@ -486,7 +486,7 @@ function counted<T>(flow: Flow<T>, edge: Edge, tracker: AlignmentTracker | undef
     // Into a fused chain of stateless operators: a counting stage in the chain, not a subscriber of its own.
     const counter = { recordsIn: 0 };
     edge.consumedBy(counter);
-    return (flow as StatelessFlow<T>).then<T>((downstream) => new CountingStage(counter, downstream));
+    return (flow as StatelessFlow<T>).then<T>((downstream) => new CountingStage(counter, downstream), undefined);
   }
   return new Observable<T | Marker>((subscriber) => {
     if (!tracker && (subscriber instanceof ElementSubscriber || subscriber instanceof CountingSubscriber)) {

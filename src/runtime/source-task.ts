@@ -8,7 +8,7 @@ import type { Logger } from '../contracts/logger.js';
 import { ConfigurationError } from '../errors.js';
 import type { BarrierInjector } from './coordinator.js';
 
-/** Records emitted before the task yields to the event loop, so timers, barriers and I/O get their turn. */
+/** Records emitted at most before the task yields to the event loop, so timers, barriers and I/O get their turn. */
 const recordsPerTurn = 1024;
 
 /**
@@ -35,6 +35,8 @@ interface SplitState {
   ended: boolean;
   /** Paused on its own (not by flow control, which pauses every split). */
   paused: boolean;
+  /** The lag the reader gave with the last batch emitted, for the job's metrics. */
+  lag: number | undefined;
 }
 
 function isSourceCheckpoint(value: unknown): value is SourceCheckpoint {
@@ -175,6 +177,11 @@ export class SourceTask<T> implements BarrierInjector {
     return this.emitting?.split.splitId;
   }
 
+  /** How far behind the end of `splitId` the reader said it was, with the last batch emitted of it. */
+  lagOf(splitId: string): number | undefined {
+    return this.splits.get(splitId)?.lag;
+  }
+
   /** The splits assigned and not finished. */
   get splitIds(): string[] {
     return [...this.splits.keys()];
@@ -201,7 +208,7 @@ export class SourceTask<T> implements BarrierInjector {
     if (this.closed) return;
     for (const { split, position } of assignments) {
       if (this.splits.has(split.splitId)) throw new ConfigurationError(`source '${this.id}' was assigned split '${split.splitId}' twice`);
-      this.splits.set(split.splitId, { split, position, batches: [], next: 0, ended: false, paused: false });
+      this.splits.set(split.splitId, { split, position, batches: [], next: 0, ended: false, paused: false, lag: undefined });
     }
     this.requested = false;
     this.reader.addSplits(assignments);
@@ -239,12 +246,16 @@ export class SourceTask<T> implements BarrierInjector {
     this.pumping = true;
     try {
       let budget = recordsPerTurn;
+      let fetched = false;
       while (!this.stopped()) {
         budget -= this.emitQueued(budget);
         if (this.stopped()) break;
-        if (budget <= 0) {
+        // One fetch's records a turn (fewer if a fetch is large): a record can fan out downstream
+        // (a flatMap of a block into thousands), and timers, barriers and I/O must get their turn.
+        if (budget <= 0 || fetched) {
           await new Promise(setImmediate);
           budget = recordsPerTurn;
+          fetched = false;
           continue;
         }
         // What is still queued belongs to paused splits; resumeSplits() starts the pump again.
@@ -253,6 +264,7 @@ export class SourceTask<T> implements BarrierInjector {
         if (this.splits.size === 0 || this.ids((state) => !state.paused).length === 0) break;
         const result = await this.reader.fetch();
         this.enqueue(result);
+        fetched = true;
         // An empty answer (after wakeUp) must not turn the loop into a chain of microtasks that starves timers and I/O.
         if (result.batches.length === 0 && result.finished.length === 0) await new Promise(setImmediate);
       }
@@ -293,6 +305,7 @@ export class SourceTask<T> implements BarrierInjector {
         }
         if (state.next < records.length) break;
         state.position = batch.positionAfter(records.length - 1);
+        if (batch.lag !== undefined) state.lag = batch.lag;
         state.batches.shift();
         state.next = 0;
       }

@@ -88,11 +88,11 @@ test('checkpoints honour the minimum pause between them', async () => {
 function slowStore(ms: number): SnapshotStore {
   const inner = memoryStore();
   return {
+    ...inner,
     async save(checkpoint) {
       await new Promise((resolve) => setTimeout(resolve, ms));
       return inner.save(checkpoint);
     },
-    latest: (jobId) => inner.latest(jobId),
   };
 }
 

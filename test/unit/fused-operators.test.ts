@@ -4,7 +4,7 @@ import { Observable } from 'rxjs';
 import { count, filter, flatMap, keyBy, map, StateRegistry } from 'onceflow';
 import type { Flow, Operator } from 'onceflow';
 import { marbles } from 'onceflow/testing';
-import { StatelessFlow } from '../../src/contracts/operate.js';
+import { applyingOperator, recordFailures, StatelessFlow } from '../../src/contracts/operate.js';
 
 /** Apply `operator` as the runtime does a stateless one: its output as it is. */
 function apply<In, Out>(operator: Operator<In, Out>, input: Flow<In>): Flow<Out> {
@@ -90,6 +90,28 @@ test('a throw inside a fused chain fails the flow', () => {
     );
     expectFlow(chain).toBe('-a-#', { a: 1 }, boom);
   });
+});
+
+test('a throw inside a fused chain is attributed to the operator that threw and its record', () => {
+  const boom = new Error('boom');
+  const source: Flow<number> = new Observable((out) => {
+    [1, 2, 3].forEach((x) => out.next(x));
+    out.complete();
+  });
+  const first = applyingOperator('0-map', () => apply(map((x: number) => x * 10), source));
+  const chain = applyingOperator('1-filter', () =>
+    apply(
+      filter((x: number) => {
+        if (x === 20) throw boom;
+        return true;
+      }),
+      first,
+    ),
+  );
+  let failed: unknown;
+  chain.subscribe({ error: (error: unknown) => (failed = error) });
+  assert.is(failed, boom);
+  assert.equal(recordFailures.get(boom), { operatorId: '1-filter', record: 20 });
 });
 
 test.run();

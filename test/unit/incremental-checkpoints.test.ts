@@ -155,9 +155,10 @@ test('retention keeps the checkpoints a kept delta builds on, and retires them a
   withTempDir('chain', async (directory) => {
     const store = fileStore({ directory, retain: 1 });
     await saveChain(store);
-    assert.equal((await readdir(join(directory, 'job'))).sort(), ['chk-1.ckpt', 'chk-2.ckpt', 'chk-3.ckpt']);
+    const checkpointFiles = async () => (await readdir(join(directory, 'job'))).filter((name) => name.endsWith('.ckpt')).sort();
+    assert.equal(await checkpointFiles(), ['chk-1.ckpt', 'chk-2.ckpt', 'chk-3.ckpt']);
     await store.save(checkpointOf(4, { counts: new Map([['z', 1]]) }));
-    assert.equal(await readdir(join(directory, 'job')), ['chk-4.ckpt']);
+    assert.equal(await checkpointFiles(), ['chk-4.ckpt']);
   }));
 
 test('checkpoints written with the JSON codec are still read by a store using the default codec', () =>
@@ -178,7 +179,7 @@ test('a keyed count restarted from incremental checkpoints counts every record e
   const input = Array.from({ length: 300_000 }, (_, i) => i);
   const store = memoryStore({ retain: 2 });
   const saved: Checkpoint[] = [];
-  const recording: SnapshotStore = { save: (c) => (saved.push(c), store.save(c)), latest: (jobId) => store.latest(jobId) };
+  const recording: SnapshotStore = { ...store, save: (c) => (saved.push(c), store.save(c)) };
   const totals = new Map<number, number>();
   const job = () =>
     pipeline({ id: 'incremental-count', checkpoints: { interval: 5, minPause: 0, fullEvery: 4, store: recording }, logger: quiet })

@@ -54,6 +54,8 @@ export interface CoordinatorOptions {
   readonly restoredId: number;
   /** Deltas between the restored checkpoint and its full base. */
   readonly restoredDepth: number;
+  /** The restored checkpoint's timestamp. */
+  readonly restoredTimestamp: number | undefined;
   /** A full checkpoint at least every this many; those between store only the keyed state that changed. */
   readonly fullEvery: number;
   /** Checkpoint `checkpointId` is stored: later ones may build on it. */
@@ -72,6 +74,7 @@ interface Pending {
   readonly barrier: CheckpointBarrier;
   /** The stored checkpoint this one builds on; `undefined` for a full one. */
   readonly parent: number | undefined;
+  readonly parentTimestamp: number | undefined;
   readonly depth: number;
   readonly final: boolean;
   readonly startedAt: number;
@@ -106,11 +109,11 @@ export class CheckpointCoordinator {
   // What sinks prepared for checkpoints that were discarded: committed with the next one that completes.
   private readonly carried = new Map<string, unknown[]>();
   // The newest stored checkpoint, which the next one builds on.
-  private lastStored: { readonly id: number; readonly depth: number } | undefined;
+  private lastStored: { readonly id: number; readonly depth: number; readonly timestamp: number | undefined } | undefined;
 
   constructor(private readonly options: CoordinatorOptions) {
     this.nextId = options.restoredId + 1;
-    if (options.restoredId > 0) this.lastStored = { id: options.restoredId, depth: options.restoredDepth };
+    if (options.restoredId > 0) this.lastStored = { id: options.restoredId, depth: options.restoredDepth, timestamp: options.restoredTimestamp };
   }
 
   /** The stored checkpoint that checkpoint `checkpointId` builds on, or `undefined` when it is a full one. */
@@ -216,6 +219,7 @@ export class CheckpointCoordinator {
     const p: Pending = {
       barrier,
       parent: builds?.id,
+      parentTimestamp: builds?.timestamp,
       depth: builds ? builds.depth + 1 : 0,
       final,
       startedAt: performance.now(),
@@ -258,6 +262,7 @@ export class CheckpointCoordinator {
       operators,
       sinks,
       ...(p.parent === undefined ? {} : { parent: p.parent }),
+      ...(p.parentTimestamp === undefined ? {} : { parentTimestamp: p.parentTimestamp }),
       depth: p.depth,
     };
     try {
@@ -267,7 +272,7 @@ export class CheckpointCoordinator {
       this.carried.clear();
       this.pending.delete(p.barrier.checkpointId);
       // Stored: later checkpoints may build on it, whether or not this attempt goes on to commit it.
-      this.lastStored = { id: checkpoint.checkpointId, depth: p.depth };
+      this.lastStored = { id: checkpoint.checkpointId, depth: p.depth, timestamp: checkpoint.timestamp };
       this.options.stored(checkpoint.checkpointId);
       // The job is going down: the next attempt restores this checkpoint and commits it then.
       if (this.stopped) return;

@@ -165,6 +165,7 @@ export class Execution implements Wiring {
         tolerableFailures: checkpoints?.tolerableFailures ?? 3,
         restoredId,
         restoredDepth: this.restored?.depth ?? 0,
+        restoredTimestamp: this.restored?.timestamp,
         fullEvery: checkpoints?.fullEvery ?? 10,
         stored: (checkpointId) => this.registries.forEach((r) => r.stored(checkpointId)),
         sources: this.sources,

@@ -58,12 +58,19 @@ async function mergeChain(newest: Checkpoint, location: string, byId: ReadonlyMa
     }
     if (!decoded) throw new CorruptCheckpointError(`checkpoint ${location} builds on checkpoint ${parentId}, which is missing`, location);
     if (decoded.checkpointId !== parentId) throw new CorruptCheckpointError(`checkpoint ${location} builds on checkpoint ${parentId}, but found checkpoint ${decoded.checkpointId} in its place`, location);
+    // Ids are reused after a restore from an older checkpoint: the one stored under the parent's id now may be another run's.
+    if (at.parentTimestamp !== undefined && decoded.timestamp !== at.parentTimestamp) {
+      throw new CorruptCheckpointError(
+        `checkpoint ${location} builds on checkpoint ${parentId} taken at ${at.parentTimestamp}, but the checkpoint ${parentId} stored was taken at ${decoded.timestamp} (a later run reused its id)`,
+        location,
+      );
+    }
     chain.push(decoded);
     at = decoded;
   }
   if (chain.length === 1) return newest;
   // What the chain merges into is full state: it no longer builds on anything.
-  const { parent: _merged, ...merged } = newest;
+  const { parent: _merged, parentTimestamp: _mergedAt, ...merged } = newest;
   let operators: Record<string, Record<string, unknown>> = { ...chain[chain.length - 1]!.operators };
   for (let i = chain.length - 2; i >= 0; i--) {
     const next: Record<string, Record<string, unknown>> = {};

@@ -28,6 +28,8 @@ export interface Checkpoint {
    * (see `KeyedStateDelta`). Absent for a full checkpoint, and in what `SnapshotStore.latest` returns.
    */
   readonly parent?: number;
+  /** The parent's `timestamp`: a checkpoint found under the parent's id but written by another run is not taken for it. */
+  readonly parentTimestamp?: number;
   /** How many deltas lie between this checkpoint and the full one its chain starts from (0 for a full one). */
   readonly depth?: number;
 }

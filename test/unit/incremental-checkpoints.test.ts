@@ -151,6 +151,20 @@ test('a delta whose base is missing is refused, never restored as partial state'
   assert.match(corrupt[0]!.message, /builds on checkpoint 1, which is missing/);
 });
 
+test('a delta whose parent id now holds another run\'s checkpoint is refused', async () => {
+  const store = memoryStore({ retain: 5 });
+  await store.save(checkpointOf(1, { counts: new Map([['a', 1]]) }));
+  // Written by a run that built on checkpoint 1 as it was at timestamp 1001 ...
+  await store.save({ ...checkpointOf(2, { counts: { onceflowDelta: 1, changed: new Map([['a', 2]]), removed: [] } }, 1), parentTimestamp: 1001 });
+  assert.equal((await store.latest('job')).checkpoint?.operators['0-count'], { counts: new Map([['a', 2]]) });
+  // ... and checkpoint 1 is written again by a later run, under the same id.
+  await store.save({ ...checkpointOf(1, { counts: new Map([['b', 1]]) }), timestamp: 5000 });
+  const { checkpoint, corrupt } = await store.latest('job');
+  assert.is(checkpoint?.checkpointId, 1);
+  assert.equal(checkpoint?.operators['0-count'], { counts: new Map([['b', 1]]) });
+  assert.match(corrupt[0]!.message, /builds on checkpoint 1 taken at 1001, but the checkpoint 1 stored was taken at 5000/);
+});
+
 test('retention keeps the checkpoints a kept delta builds on, and retires them after the next full one', () =>
   withTempDir('chain', async (directory) => {
     const store = fileStore({ directory, retain: 1 });

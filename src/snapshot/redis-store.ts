@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import { defaultCodec } from './codec.js';
-import { retiredCheckpoints } from './chain.js';
+import { jsonCodec } from './codec.js';
 import { frameCheckpoint, newestIntact } from './framing.js';
 import type { Checkpoint, LatestCheckpoint, SnapshotCodec, SnapshotStore } from './store.js';
 import { ConfigurationError, JobLockedError } from '../errors.js';
@@ -15,7 +14,7 @@ export interface RedisStoreOptions {
   readonly keyPrefix?: string;
   /** Checkpoints kept per job. Default 3. */
   readonly retain?: number;
-  /** Serialization. Default {@link structuredCloneCodec}. */
+  /** Serialization. Default JSON. */
   readonly codec?: SnapshotCodec;
   /** How long a job's lock outlives its runner, in ms: renewed every third of it while the job runs. Default 30 000. */
   readonly lockLease?: number;
@@ -39,7 +38,7 @@ export function redisStore(options: RedisStoreOptions): SnapshotStore {
   const { client } = options;
   const prefix = options.keyPrefix ?? 'onceflow';
   const retain = options.retain ?? 3;
-  const codec = options.codec ?? defaultCodec;
+  const codec = options.codec ?? jsonCodec;
   const lease = options.lockLease ?? 30_000;
   if (!Number.isInteger(retain) || retain < 1) throw new ConfigurationError(`redisStore retain must be a whole number >= 1, got ${retain}`);
   if (!Number.isInteger(lease) || lease < 3) throw new ConfigurationError(`redisStore lockLease must be a whole number of ms >= 3, got ${lease}`);
@@ -47,8 +46,6 @@ export function redisStore(options: RedisStoreOptions): SnapshotStore {
   const lockKey = (jobId: string): string => `${prefix}:${jobId}:lock`;
   const indexKey = (jobId: string): string => `${prefix}:${jobId}:checkpoints`;
   const checkpointKey = (jobId: string, checkpointId: number): string => `${prefix}:${jobId}:checkpoint:${checkpointId}`;
-  // Parent of each checkpoint saved by this store (null: full), so that retention keeps what a kept delta builds on.
-  const parents = new Map<string, number | null>();
 
   return {
     // Host, port and database only: the client's options may hold a password.
@@ -63,10 +60,7 @@ export function redisStore(options: RedisStoreOptions): SnapshotStore {
         .exec();
       const failure = written?.find(([error]) => error)?.[0];
       if (!written || failure) throw failure ?? new Error(`redisStore: the transaction saving checkpoint ${checkpointId} of '${jobId}' was aborted`);
-      parents.set(checkpointKey(jobId, checkpointId), checkpoint.parent ?? null);
-      const stored = (await client.zrevrange(indexKey(jobId), 0, -1)).map(Number);
-      const retired = retiredCheckpoints(stored, retain, (id) => parents.get(checkpointKey(jobId, id))).map(String);
-      for (const id of retired) parents.delete(checkpointKey(jobId, Number(id)));
+      const retired = await client.zrange(indexKey(jobId), 0, -retain - 1);
       if (retired.length > 0) {
         await client
           .multi()
@@ -82,7 +76,7 @@ export function redisStore(options: RedisStoreOptions): SnapshotStore {
       const found = await newestIntact(
         ids.map((id) => {
           const key = checkpointKey(jobId, Number(id));
-          return { id: Number(id), location: `redis key ${key}`, read: () => client.getBuffer(key) };
+          return { location: `redis key ${key}`, read: () => client.getBuffer(key) };
         }),
         codec,
       );

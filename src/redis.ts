@@ -7,3 +7,5 @@ export type { RedisSinkOptions, RedisBatchingOptions } from './connectors/redis/
 export { redisSet, redisHset, redisSadd, redisZadd, redisLpush, redisRpush, redisXadd, redisPublish, redisIncrby } from './connectors/redis/mappers.js';
 export type { RedisMapper, RedisCommand, RedisBytes, RedisSetOptions, RedisXaddOptions } from './connectors/redis/mappers.js';
 export { RedisCommandError } from './connectors/redis/errors.js';
+export { redisStreamsSource, RedisStreamReadError } from './connectors/redis/streams-source.js';
+export type { RedisStreamsSourceOptions, RedisStreamEntry, RedisStreamsGroup, RedisStreamSplit, RedisStreamPosition } from './connectors/redis/streams-source.js';

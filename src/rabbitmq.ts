@@ -9,6 +9,8 @@ export type {
   RabbitMqCheckpointedPosition,
   RabbitMqAutoAckPosition,
 } from './connectors/rabbitmq/source.js';
+export { rabbitMqSink } from './connectors/rabbitmq/sink.js';
+export type { RabbitMqSinkOptions, RabbitMqOutgoingMessage } from './connectors/rabbitmq/sink.js';
 export type { RabbitMqConnect } from './connectors/rabbitmq/connection.js';
 export {
   RabbitMqConnectionError,

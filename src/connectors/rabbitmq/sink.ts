@@ -180,8 +180,9 @@ class RabbitMqWriter<T> implements SinkWriter<T> {
   private send(channel: ConfirmChannel, message: Outgoing): boolean {
     const more = channel.publish(message.exchange, message.routingKey, message.content, message.options, (error: unknown) => {
       if (this.channel !== channel) return;
-      if (error) this.fail(new PublishRejectedError(message.exchange, message.routingKey));
-      else this.unconfirmed.delete(message);
+      // amqplib also calls back with an error when the channel closes: that message is published again on the next one.
+      if (error && /nacked/.test(messageOf(error))) this.fail(new PublishRejectedError(message.exchange, message.routingKey));
+      else if (!error) this.unconfirmed.delete(message);
       this.notify();
     });
     if (!more) this.drained = false;

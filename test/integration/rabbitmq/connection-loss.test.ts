@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { pipeline, collectionSource } from 'onceflow';
 import { rabbitMqSink, rabbitMqSource } from 'onceflow/rabbitmq';
+import type { RabbitMqCheckpointedPosition } from 'onceflow/rabbitmq';
 import { memorySink } from 'onceflow/testing';
 import { requireServer, uniqueName } from '../env.js';
 
@@ -84,6 +85,37 @@ test('the sink republishes what was unconfirmed when the broker closes its conne
   const bodies = new Set<string>();
   for (let m = await channel.get(queue, { noAck: true }); m !== false; m = await channel.get(queue, { noAck: true })) bodies.add(m.content.toString());
   assert.equal(records.filter((r) => !bodies.has(r)), [], 'nothing lost');
+  await channel.deleteQueue(queue);
+});
+
+test('acknowledgements lost with a connection after a checkpoint completed are made by the next checkpoint: nothing stuck, nothing twice (FLINK-23183)', async () => {
+  const name = uniqueName('onceflow-ack-loss');
+  const queue = (await channel.assertQueue(uniqueName('onceflow.ackloss'), { durable: false })).queue;
+  const reader = rabbitMqSource({ connection: named(name), queues: [queue], mode: 'checkpointed', reconnect: { initialDelay: 10, maxDelay: 50 } }).createReader({ jobId: 'j', taskId: 't' });
+  reader.addSplits([{ split: { splitId: queue }, position: undefined }]);
+  const emitted: string[] = [];
+  let position: RabbitMqCheckpointedPosition = { unacknowledged: [] };
+  const readUntil = async (count: number): Promise<void> => {
+    while (emitted.length < count) {
+      for (const batch of (await reader.fetch()).batches) {
+        emitted.push(...batch.records);
+        position = batch.positionAfter(batch.records.length - 1) as RabbitMqCheckpointedPosition;
+      }
+    }
+  };
+  for (let i = 0; i < 10; i++) channel.sendToQueue(queue, Buffer.from(`a-${i}`), { messageId: `a-${i}` });
+  await readUntil(10);
+  // The connection goes before checkpoint 1's acknowledgements reach the broker: its ten messages go back to the queue.
+  assert.ok(closeConnections(name) >= 1);
+  await waitFor(async () => (await channel.checkQueue(queue)).consumerCount === 1, 'the source to consume again');
+  await reader.checkpointComplete?.(1, new Map([[queue, position]]));
+  for (let i = 0; i < 5; i++) channel.sendToQueue(queue, Buffer.from(`b-${i}`), { messageId: `b-${i}` });
+  await readUntil(15);
+  assert.equal(emitted.filter((m) => m.startsWith('a-')).length, 10, 'the redelivered ten are dropped, not emitted again');
+  await reader.checkpointComplete?.(2, new Map([[queue, position]]));
+  await reader.close();
+  await waitFor(async () => (await channel.checkQueue(queue)).consumerCount === 0, 'the source to let go');
+  assert.is((await channel.checkQueue(queue)).messageCount, 0, 'checkpoint 2 acknowledged all fifteen: none returns to the queue');
   await channel.deleteQueue(queue);
 });
 

@@ -42,6 +42,6 @@ export function replyCode(error: unknown): number | undefined {
 
 /** Turn a failed connection attempt into a named error: a refused login is never retried. */
 export function connectFailure(broker: string, error: unknown): Error {
-  if (/ACCESS.REFUSED|403/.test(text(error))) return new RabbitMqAuthenticationError(broker, error);
+  if (/ACCESS[-_]REFUSED/.test(text(error))) return new RabbitMqAuthenticationError(broker, error);
   return new RabbitMqConnectionError(broker, `cannot connect: ${text(error)}`, { cause: error, retriable: true });
 }

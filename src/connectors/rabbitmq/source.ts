@@ -3,6 +3,7 @@ import type { FetchResult, RecordBatch, Source, SourceSplit, SplitAssignment, Sp
 import type { LogFields, Logger } from '../../contracts/logger.js';
 import { ConfigurationError, messageOf } from '../../errors.js';
 import { staticSplitEnumerator } from '../shared/enumerators.js';
+import { Fifo } from '../shared/fifo.js';
 import type { StaticEnumeratorState } from '../shared/enumerators.js';
 import { Backoff, reconnectSettings } from '../shared/reconnect.js';
 import type { ReconnectOptions, ReconnectSettings } from '../shared/reconnect.js';
@@ -169,7 +170,7 @@ interface Delivery {
 class QueueState {
   channel: Channel | undefined;
   /** Delivered on the current channel, not emitted yet, in order. */
-  buffer: Delivery[] = [];
+  readonly buffer = new Fifo<Delivery>();
   paused = false;
   subscribing = false;
   /** Asked to subscribe while subscribing: go again once that attempt ends without a channel. */
@@ -289,7 +290,7 @@ class RabbitMqReader<T> implements SplitReader<T, RabbitMqSplit, Position> {
     const records: T[] = [];
     const firstSequence = state.nextSequence;
     while (records.length < room && state.buffer.length > 0) {
-      const delivery = state.buffer[0] as Delivery;
+      const delivery = state.buffer.peek() as Delivery;
       const id = delivery.id as string;
       if (state.ids.has(id)) {
         // Emitted before: acknowledged with the next checkpoint that completes, not emitted again.
@@ -326,7 +327,7 @@ class RabbitMqReader<T> implements SplitReader<T, RabbitMqSplit, Position> {
 
   /** Acknowledge up to `room` buffered messages, confirm it with a round trip, and only then emit them. */
   private async takeAutoAck(state: QueueState, room: number): Promise<RecordBatch<T, Position> | undefined> {
-    const taken = state.buffer.splice(0, room);
+    const taken = state.buffer.take(room);
     const last = taken[taken.length - 1] as Delivery;
     try {
       last.channel.ack(last.message, true);
@@ -441,7 +442,7 @@ class RabbitMqReader<T> implements SplitReader<T, RabbitMqSplit, Position> {
   /** Everything delivered on a lost channel goes back to the queue: forget it (emitted ids stay, to drop the redeliveries). */
   private channelGone(state: QueueState): void {
     state.channel = undefined;
-    state.buffer = [];
+    state.buffer.clear();
     state.toAcknowledge = [];
   }
 

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Figure } from './measure.js';
 import { runChild } from './measure.js';
 
-const benchmarks = ['throughput', 'counting-cost', 'checkpoint-overhead', 'keyed-count', 'flow-control', 'recovery', 'messaging'];
+const benchmarks = ['throughput', 'counting-cost', 'checkpoint-overhead', 'keyed-count', 'flow-control', 'recovery', 'kinesis', 'messaging'];
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);

@@ -105,3 +105,69 @@ export class JobFailedError extends OnceflowError {
     super(message, { ...options, retriable: false });
   }
 }
+
+/**
+ * The snapshot store did not answer a save (or the sink's committer a commit)
+ * within the checkpoint timeout, even after the job stopped: what the store
+ * holds is unknown, so restarting in this process could duplicate output.
+ * Start the job again once they answer.
+ */
+export class StoreUnresponsiveError extends OnceflowError {
+  override readonly name = 'StoreUnresponsiveError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, retriable: false });
+  }
+}
+
+/** Another runner holds the job's lock in the snapshot store: one job never runs twice against one store. */
+export class JobLockedError extends OnceflowError {
+  override readonly name = 'JobLockedError';
+  constructor(
+    message: string,
+    /** Who holds the lock, as the store recorded it (`pid 1234 on host a, since ...`). */
+    readonly holder: string,
+  ) {
+    super(message, { retriable: false });
+  }
+}
+
+/**
+ * Resuming the job would write output a second time: an exactly-once sink
+ * committed output of a checkpoint newer than the one the job would resume
+ * from (the newest checkpoints are corrupt or deleted, or the store has none
+ * at all). The message names the user's choices.
+ */
+export class ResumeWouldDuplicateError extends OnceflowError {
+  override readonly name = 'ResumeWouldDuplicateError';
+  constructor(
+    message: string,
+    /** The newest checkpoint saved or committed. */
+    readonly newestCheckpointId: number,
+    /** The checkpoint the job would resume from; 0 for a start from scratch. */
+    readonly resumeFromCheckpointId: number,
+  ) {
+    super(message, { retriable: false });
+  }
+}
+
+/**
+ * An operator threw. Names the operator and a bounded preview of the record
+ * it was given last; `retriable` follows the cause (an ordinary `Error` is
+ * retriable, but the same failure at the same place after a restart stops
+ * the job: it is deterministic).
+ */
+export class OperatorError extends OnceflowError {
+  override readonly name = 'OperatorError';
+  /** Where the record came from (source split and position), when the source runtime can say. */
+  position: unknown = undefined;
+  constructor(
+    message: string,
+    /** The operator's id in the job (`2-map`). */
+    readonly operatorId: string,
+    /** The record it was given last, as bounded text; `undefined` when it had none. */
+    readonly recordPreview: string | undefined,
+    cause: unknown,
+  ) {
+    super(message, { cause, retriable: isRetriable(cause) });
+  }
+}

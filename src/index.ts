@@ -1,12 +1,12 @@
 // The public surface. Everything not exported here is internal.
 
 // Guarantee types and the pipeline DSL
-export type { Guarantee, Weakest, Satisfies, Replay, BothReplay, GuaranteeViolation } from './contracts/guarantee.js';
-export { guarantees, weakest, satisfies } from './contracts/guarantee.js';
+export type { Guarantee, Gives, Needs, IsAny, Nondeterministic, ReplayGiven, ReplayCause, Weakest, Satisfies, Replay, BothReplay, GuaranteeViolation } from './contracts/guarantee.js';
+export { guarantees, weakest, satisfies, nondeterministic } from './contracts/guarantee.js';
 export { pipeline, Pipeline } from './dsl/pipeline.js';
-export type { NeededBy, Checkpointed, SourceGuarantee, SourceCheck } from './dsl/pipeline.js';
+export type { NeededBy, Checkpointed, SourceGuarantee, SourceCheck, KnownOptionsOnly, UnknownOption } from './dsl/pipeline.js';
 export { Stream } from './dsl/stream.js';
-export type { EndToEnd, SinkCheck } from './dsl/stream.js';
+export type { EndToEnd, SinkCheck, OperatorsReplay, OnlyForDeterministic } from './dsl/stream.js';
 export { union } from './dsl/union.js';
 export { Job } from './dsl/job.js';
 export type { PipelineOptions, CheckpointOptions, FlowControlOptions, MetricsOptions, MonitorOptions } from './runtime/settings.js';
@@ -40,6 +40,7 @@ export { map } from './operators/map.js';
 export { filter } from './operators/filter.js';
 export { flatMap } from './operators/flatMap.js';
 export { concatMap } from './operators/concatMap.js';
+export type { ConcatMapOptions } from './operators/concatMap.js';
 export { keyBy } from './operators/keyBy.js';
 export type { Key, Keyed } from './operators/keyBy.js';
 export { reduce } from './operators/reduce.js';
@@ -51,7 +52,7 @@ export { dedupe } from './operators/dedupe.js';
 export type { DedupeOptions } from './operators/dedupe.js';
 export { rx, StatelessClaimError } from './operators/rx.js';
 export { uid } from './operators/uid.js';
-export type { RxClaim } from './operators/rx.js';
+export type { RxClaim, RxClaimCheck, RxOperator, Weakened } from './operators/rx.js';
 
 // Checkpoints: barriers, state, stores, restarts
 export { CheckpointBarrier } from './contracts/barrier.js';
@@ -59,7 +60,7 @@ export { StateRegistry } from './snapshot/state.js';
 export type { OperatorSnapshot } from './snapshot/state.js';
 export type { ValueState, OperatorState, KeyedListState, KeyedMapState } from './contracts/state.js';
 export type { CheckpointEvent } from './runtime/coordinator.js';
-export type { Checkpoint, SinkSnapshot, SnapshotStore, SnapshotCodec, LatestCheckpoint } from './snapshot/store.js';
+export type { Checkpoint, SinkSnapshot, SnapshotStore, SnapshotCodec, LatestCheckpoint, JobLock } from './snapshot/store.js';
 export { memoryStore } from './snapshot/memory-store.js';
 export type { MemoryStoreOptions } from './snapshot/memory-store.js';
 export { fileStore } from './snapshot/file-store.js';
@@ -119,7 +120,19 @@ export { SocketConnectError, SocketProtocolError, SocketAcknowledgementTimeoutEr
 export type { LineCountViolation } from './connectors/socket/errors.js';
 
 // Errors
-export { OnceflowError, ConfigurationError, CheckpointFailedError, CommitFailedError, CorruptCheckpointError, JobFailedError, isRetriable } from './errors.js';
+export {
+  OnceflowError,
+  ConfigurationError,
+  CheckpointFailedError,
+  CommitFailedError,
+  CorruptCheckpointError,
+  JobFailedError,
+  StoreUnresponsiveError,
+  JobLockedError,
+  ResumeWouldDuplicateError,
+  OperatorError,
+  isRetriable,
+} from './errors.js';
 
 // Shared connector pieces, for writing connectors
 export { BatchingSinkWriter, BatchWriteError } from './connectors/shared/batching-writer.js';

@@ -14,6 +14,33 @@ export interface ElementHandlers<In, Out> {
   finalize?(): void;
 }
 
+/** Where a record handler threw: the operator being applied when its flow was built, and the record. */
+export interface RecordFailure {
+  /** Id of the operator, when the runtime applied it through {@link applyingOperator}. */
+  readonly operatorId: string | undefined;
+  readonly record: unknown;
+}
+
+/**
+ * Errors thrown by record handlers, with where they were thrown. Kept beside
+ * the error rather than wrapped around it, so that nothing is paid per record
+ * and the error itself reaches the runtime unchanged.
+ */
+export const recordFailures = new WeakMap<object, RecordFailure>();
+
+let applying: string | undefined;
+
+/** Apply an operator, so that flows it builds with {@link operate} know its id for {@link recordFailures}. */
+export function applyingOperator<R>(operatorId: string, apply: () => R): R {
+  const outer = applying;
+  applying = operatorId;
+  try {
+    return apply();
+  } finally {
+    applying = outer;
+  }
+}
+
 /**
  * Subscribes with a Subscriber subclass rather than a partial observer, the way
  * RxJS's own operators do: no wrapping per subscription and one method call and
@@ -31,6 +58,7 @@ export class ElementSubscriber<In, Out> extends Subscriber<In | Marker> {
   constructor(
     private readonly out: Subscriber<Out | Marker>,
     private readonly handlers: ElementHandlers<In, Out>,
+    private readonly operatorId: string | undefined,
   ) {
     super(out);
   }
@@ -45,6 +73,8 @@ export class ElementSubscriber<In, Out> extends Subscriber<In | Marker> {
         this.handlers.record(value, this.out);
       }
     } catch (error) {
+      // Set even when known: an operator may throw one error object for several records.
+      if (!(value instanceof Marker) && typeof error === 'object' && error !== null) recordFailures.set(error, { operatorId: this.operatorId, record: value });
       this.out.error(error);
     }
   }
@@ -69,9 +99,10 @@ export function operate<In, Out>(
   input: Flow<In>,
   handlers: ((out: Subscriber<Out | Marker>) => ElementHandlers<In, Out>) | ElementHandlers<In, Out>,
 ): Flow<Out> {
+  const operatorId = applying;
   return new Observable<Out | Marker>((out) => {
     const h = typeof handlers === 'function' ? handlers(out) : handlers;
-    input.subscribe(new ElementSubscriber(out, h));
+    input.subscribe(new ElementSubscriber(out, h, operatorId));
     return h.finalize;
   });
 }

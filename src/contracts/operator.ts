@@ -45,9 +45,17 @@ export interface Operator<In, Out, G extends Guarantee = 'exactly-once', R exten
 }
 
 /**
- * Brand a flow function as an operator. The function must forward every
- * marker in order, never move a record across a barrier, and keep any state
- * it needs across failures in `context.state`.
+ * Brand a flow function as an operator.
+ *
+ * This is an unchecked claim: the compiler takes `info.guarantee` and
+ * `info.replay` as given, and nothing checks them at run time. The function
+ * must forward every marker in order, never move a record across a barrier,
+ * keep any state it needs across failures in `context.state`, and, to claim
+ * `replay: 'deterministic'`, give the same output whenever its input is
+ * replayed (no clock, no randomness, no lookups in data that changes). When it
+ * cannot, say so in `info`: a weaker `guarantee`, or
+ * `replay: nondeterministic('myOperator')`, which names it in the compiler's
+ * message about idempotent sinks. To run a raw RxJS operator, use `rx()`.
  */
 export function defineOperator<In, Out, G extends Guarantee = 'exactly-once', R extends Replay = 'deterministic'>(
   info: OperatorInfo<G, R>,

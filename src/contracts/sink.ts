@@ -17,6 +17,14 @@ export interface SinkWriterContext<S> {
   readonly restoredState: S | undefined;
   /** The job's logger, for what an operator should see (reconnects); absent when a test creates the writer. */
   readonly logger?: Logger;
+  /**
+   * The user accepts that output committed after the restored checkpoint is
+   * written again (`checkpoints.replayCommittedOutput`). Without it, a
+   * committing writer that finds committed output of its job newer than the
+   * restored checkpoint, or any when the job starts from scratch, refuses
+   * with a `ResumeWouldDuplicateError`.
+   */
+  readonly replayCommittedOutput?: boolean | undefined;
 }
 
 /**

@@ -70,6 +70,13 @@ export interface RecordBatch<T, P> {
    * reader may compute it lazily.
    */
   positionAfter(index: number): P;
+  /**
+   * How far behind the end of its split the reader was when it fetched this
+   * batch, where the system says (a Kafka partition's end offset minus the
+   * position, a Kinesis shard's `MillisBehindLatest`); the runtime reports it
+   * with the split's position in the job's metrics.
+   */
+  readonly lag?: number;
 }
 
 /** What one {@link SplitReader.fetch} returned. */

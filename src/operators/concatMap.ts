@@ -1,18 +1,42 @@
 import { from } from 'rxjs';
 import type { ObservableInput, Subscriber, Subscription } from 'rxjs';
 import type { Marker } from '../contracts/element.js';
+import type { Nondeterministic, Replay } from '../contracts/guarantee.js';
+import { nondeterministic } from '../contracts/guarantee.js';
+import { ConfigurationError } from '../errors.js';
 import { defineOperator } from '../contracts/operator.js';
 import type { Operator } from '../contracts/operator.js';
 import { operate } from '../contracts/operate.js';
+
+/** Options of {@link concatMap}. */
+export interface ConcatMapOptions {
+  /**
+   * The caller's word that `project` gives the same results when a record is
+   * replayed (a pure computation, a lookup in data that does not change), so
+   * the stream stays deterministic on replay. Not checked.
+   */
+  readonly deterministic: true;
+}
 
 /**
  * Map each record to a promise, observable or iterable and emit its results,
  * one record at a time and in input order. A barrier waits behind the records
  * before it, so asynchronous work never crosses a checkpoint; records waiting
  * their turn count as in flight for flow control.
+ *
+ * `project` usually asks another system, whose answer may differ when a
+ * record is replayed after a restore, so the stream becomes nondeterministic
+ * on replay (an idempotent sink then delivers at-least-once) unless the caller
+ * passes `{ deterministic: true }`.
  */
-export function concatMap<In, Out>(project: (value: In) => ObservableInput<Out>): Operator<In, Out> {
-  return defineOperator({ name: 'concatMap', guarantee: 'exactly-once', replay: 'deterministic' }, (input, context) =>
+export function concatMap<In, Out>(project: (value: In) => ObservableInput<Out>): Operator<In, Out, 'exactly-once', Nondeterministic<'concatMap'>>;
+export function concatMap<In, Out>(project: (value: In) => ObservableInput<Out>, options: ConcatMapOptions): Operator<In, Out>;
+export function concatMap<In, Out>(project: (value: In) => ObservableInput<Out>, options?: ConcatMapOptions): Operator<In, Out, 'exactly-once', Replay> {
+  if (options !== undefined && options.deterministic !== true) {
+    throw new ConfigurationError(`concatMap deterministic must be true when given, got ${String(options.deterministic)}`);
+  }
+  const replay: Replay = options?.deterministic ? 'deterministic' : nondeterministic('concatMap');
+  return defineOperator<In, Out, 'exactly-once', Replay>({ name: 'concatMap', guarantee: 'exactly-once', replay }, (input, context) =>
     operate<In, Out>(input, () => {
       const waiting: ({ record: In } | { marker: Marker })[] = [];
       let active: Subscription | undefined;

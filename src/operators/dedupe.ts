@@ -1,4 +1,6 @@
 import { asyncScheduler } from 'rxjs';
+import type { Nondeterministic } from '../contracts/guarantee.js';
+import { nondeterministic } from '../contracts/guarantee.js';
 import { defineOperator } from '../contracts/operator.js';
 import type { Operator } from '../contracts/operator.js';
 import { operate } from '../contracts/operate.js';
@@ -18,12 +20,12 @@ export interface DedupeOptions {
  * is still recognised. Without a TTL it remembers every key.
  */
 export function dedupe<K extends Key, V>(): Operator<Keyed<K, V>, Keyed<K, V>>;
-export function dedupe<K extends Key, V>(options: DedupeOptions): Operator<Keyed<K, V>, Keyed<K, V>, 'exactly-once', 'nondeterministic'>;
-export function dedupe<K extends Key, V>(options?: DedupeOptions): Operator<Keyed<K, V>, Keyed<K, V>, 'exactly-once', 'deterministic' | 'nondeterministic'> {
+export function dedupe<K extends Key, V>(options: DedupeOptions): Operator<Keyed<K, V>, Keyed<K, V>, 'exactly-once', Nondeterministic<'dedupe with ttl'>>;
+export function dedupe<K extends Key, V>(options?: DedupeOptions): Operator<Keyed<K, V>, Keyed<K, V>, 'exactly-once', 'deterministic' | Nondeterministic<'dedupe with ttl'>> {
   const ttl = options?.ttl;
   if (ttl !== undefined && !(ttl > 0)) throw new ConfigurationError(`dedupe ttl must be a positive number of ms, got ${ttl}`);
-  const replay = ttl === undefined ? 'deterministic' : 'nondeterministic';
-  return defineOperator<Keyed<K, V>, Keyed<K, V>, 'exactly-once', 'deterministic' | 'nondeterministic'>(
+  const replay = ttl === undefined ? 'deterministic' : nondeterministic('dedupe with ttl');
+  return defineOperator<Keyed<K, V>, Keyed<K, V>, 'exactly-once', 'deterministic' | Nondeterministic<'dedupe with ttl'>>(
     { name: 'dedupe', guarantee: 'exactly-once', replay },
     (input, context) => {
       const seen = context.state.keyed<K, number>('seen');

@@ -1,5 +1,7 @@
 import { asyncScheduler } from 'rxjs';
 import type { Subscription } from 'rxjs';
+import type { Nondeterministic } from '../contracts/guarantee.js';
+import { nondeterministic } from '../contracts/guarantee.js';
 import { defineOperator } from '../contracts/operator.js';
 import type { Operator } from '../contracts/operator.js';
 import { operate } from '../contracts/operate.js';
@@ -36,11 +38,11 @@ interface OpenWindow<K> {
  * when the job ends (a final barrier). Processing time differs on replay, so
  * the stream becomes nondeterministic.
  */
-export function timeWindow<K extends Key, V>(options: TimeWindowOptions): Operator<Keyed<K, V>, Keyed<K, TimeWindow<V>>, 'exactly-once', 'nondeterministic'> {
+export function timeWindow<K extends Key, V>(options: TimeWindowOptions): Operator<Keyed<K, V>, Keyed<K, TimeWindow<V>>, 'exactly-once', Nondeterministic<'timeWindow'>> {
   const { size, slide = size } = options;
   if (!(size > 0)) throw new ConfigurationError(`timeWindow size must be a positive number of ms, got ${size}`);
   if (!(slide > 0) || slide > size) throw new ConfigurationError(`timeWindow slide must be from 1 to size (${size}) ms, got ${slide}`);
-  return defineOperator({ name: 'timeWindow', guarantee: 'exactly-once', replay: 'nondeterministic' }, (input, context) => {
+  return defineOperator({ name: 'timeWindow', guarantee: 'exactly-once', replay: nondeterministic('timeWindow') }, (input, context) => {
     // Keyed by `${start}:${key}` so windows of one key stay apart.
     const windows = context.state.keyed<string, OpenWindow<K>>('windows');
     const values = context.state.list<string, V>('values');

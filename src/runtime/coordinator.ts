@@ -1,7 +1,7 @@
 import { CheckpointBarrier } from '../contracts/barrier.js';
 import type { OperatorSnapshot } from '../snapshot/state.js';
 import type { Checkpoint, SinkSnapshot, SnapshotStore } from '../snapshot/store.js';
-import { CheckpointFailedError } from '../errors.js';
+import { CheckpointFailedError, StoreUnresponsiveError } from '../errors.js';
 
 /** A checkpoint was triggered, finished or was discarded. */
 export type CheckpointEvent =
@@ -89,6 +89,8 @@ export class CheckpointCoordinator {
   private finalTriggered = false;
   // Completion is sequential: persist n, commit n, then n+1.
   private completing: Promise<void> = Promise.resolve();
+  // The save or commit under way, if any: what quiesce() waits for.
+  private inFlight: Promise<unknown> | undefined;
   // What sinks prepared for checkpoints that were discarded: committed with the next one that completes.
   private readonly carried = new Map<string, unknown[]>();
 
@@ -101,20 +103,42 @@ export class CheckpointCoordinator {
     this.schedule();
   }
 
-  /** Settles once the checkpoint being persisted and committed, if any, has settled either way. */
-  idle(): Promise<void> {
-    return this.completing.then(
-      () => {},
-      () => {},
-    );
-  }
-
-  /** Stop triggering and drop what is pending (the job is going down). */
+  /** Stop triggering and drop what is pending (the job is going down). A save or commit under way goes on: see {@link quiesce}. */
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
     for (const p of this.pending.values()) clearTimeout(p.timer);
     this.pending.clear();
+  }
+
+  /**
+   * Resolves once no save or commit of this coordinator is in flight any more
+   * (each finished or failed, so its outcome is known), for a stopped
+   * coordinator. The next attempt of the job must not read the store before:
+   * a save landing after it restored an older checkpoint would have the old
+   * attempt commit output that the new one writes again. A store that has not
+   * answered within the checkpoint timeout fails this with a
+   * {@link StoreUnresponsiveError}: the job cannot know what it holds.
+   */
+  quiesce(): Promise<void> {
+    const ignore = (): void => {};
+    // The chain ends early when a save times out; the save itself may still be running.
+    const idle = this.completing.then(() => this.inFlight?.then(ignore, ignore));
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new StoreUnresponsiveError(
+            `the snapshot store has not finished saving a checkpoint of job '${this.options.jobId}', or the sink's committer committing it, ${this.options.timeout} ms after the job stopped; ` +
+              'what the store holds and the sink committed is unknown, so the job does not restart in this process: make them answer, then start the job again',
+          ),
+        );
+      }, this.options.timeout);
+      const settled = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      idle.then(settled, settled);
+    });
   }
 
   /**
@@ -204,11 +228,13 @@ export class CheckpointCoordinator {
     };
     try {
       const writeStarted = performance.now();
-      const bytes = await this.options.store.save(checkpoint);
+      const bytes = await this.withinTimeout(p, 'saving', this.options.store.save(checkpoint));
       const storeWriteMs = performance.now() - writeStarted;
       this.carried.clear();
       this.pending.delete(p.barrier.checkpointId);
-      await this.options.commit(checkpoint);
+      // The job is going down: the next attempt restores this checkpoint and commits it then.
+      if (this.stopped) return;
+      await this.withinTimeout(p, 'committing', this.options.commit(checkpoint));
       await Promise.all(this.options.sources.map((s) => s.checkpointComplete(checkpoint.checkpointId, checkpoint.sources[s.id])));
       this.consecutiveFailures = 0;
       this.lastCompletion = Date.now();
@@ -228,6 +254,38 @@ export class CheckpointCoordinator {
     if (p.final) this.finishing?.resolve();
     else if (this.finishing) this.triggerFinalWhenIdle();
     else this.schedule();
+  }
+
+  /**
+   * The checkpoint timeout, counted from the trigger, covers the save and the
+   * commit too. When it passes first the checkpoint is reported failed and
+   * counts as one, but the attempt fails whatever `tolerableFailures` says:
+   * a save that timed out may still land later, and an attempt that went on
+   * past a checkpoint of unknown outcome could commit its output twice. The
+   * save or commit stays in flight, for {@link quiesce} to wait on.
+   */
+  private async withinTimeout<R>(p: Pending, what: 'saving' | 'committing', work: Promise<R>): Promise<R> {
+    const checkpointId = p.barrier.checkpointId;
+    this.inFlight = work;
+    let timer: NodeJS.Timeout | undefined;
+    const remaining = Math.max(0, this.options.timeout - (performance.now() - p.startedAt));
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new CheckpointFailedError(
+          `checkpoint ${checkpointId} of job '${this.options.jobId}' timed out after ${this.options.timeout} ms ${what} it (${what === 'saving' ? 'the snapshot store' : "the sink's committer"} did not answer); ` +
+            'its outcome is unknown, so this attempt stops and the job restarts from the newest checkpoint the store holds once it answers',
+          checkpointId,
+        );
+        this.consecutiveFailures++;
+        this.options.onEvent({ type: 'checkpoint-failed', checkpointId, error });
+        reject(error);
+      }, remaining);
+    });
+    try {
+      return await Promise.race([work, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private expire(checkpointId: number): void {

@@ -3,6 +3,7 @@ import type { Flow } from '../contracts/element.js';
 import type { Guarantee, Replay } from '../contracts/guarantee.js';
 import type { Operator } from '../contracts/operator.js';
 import { operatorInfo } from '../contracts/operator.js';
+import { applyingOperator } from '../contracts/operate.js';
 import type { PipelineSettings } from './settings.js';
 import type { Committer, Sink } from '../contracts/sink.js';
 import type { Source } from '../contracts/source.js';
@@ -22,6 +23,7 @@ import type { SinkTaskWriter } from './sink-task.js';
 import { commitAll } from './commit.js';
 import { ConfigurationError } from '../errors.js';
 import { SourceTask } from './source-task.js';
+import { noteRecordOrigin } from './operator-errors.js';
 import type { SourceCheckpoint } from './source-task.js';
 import { messageOf } from '../errors.js';
 
@@ -99,7 +101,7 @@ export class Execution implements Wiring {
     if (this.operatorIds.has(id)) throw new ConfigurationError(`two operators of job '${this.job.settings.id}' have the id '${id}': give each a different uid()`);
     this.operatorIds.add(id);
     const state = new StateRegistry(this.restored?.operators[id]);
-    const output = operator(input, { id, state, inFlight: this.gauge.add });
+    const output = applyingOperator(id, () => operator(input, { id, state, inFlight: this.gauge.add }));
     if (state.isEmpty) return output;
     this.statefulOperators.push(id);
     return snapshotAtBarriers(output, state, (barrier, snapshot) => this.coordinator?.ackOperator(barrier.checkpointId, id, snapshot));
@@ -118,7 +120,13 @@ export class Execution implements Wiring {
     let writer: { close(): void | Promise<void> } | undefined;
     try {
       const flow = this.job.plan(this);
-      const context = { jobId: settings.id, taskId: sinkId, restoredCheckpointId: restoredId, logger: settings.logger };
+      const context = {
+        jobId: settings.id,
+        taskId: sinkId,
+        restoredCheckpointId: restoredId,
+        logger: settings.logger,
+        replayCommittedOutput: settings.checkpoints?.replayCommittedOutput ?? false,
+      };
       let taskWriter: SinkTaskWriter<unknown>;
       if (sink.kind === 'committing') {
         const committer = sink.createCommitter();
@@ -188,8 +196,9 @@ export class Execution implements Wiring {
       // would otherwise race the restore (renaming a part the restore just deleted, committing what it replays).
       await this.closeQuietly([...this.sources.map((s) => () => s.close()), () => writer?.close()]);
       await this.sinkTask?.idle();
-      await this.coordinator?.idle();
+      const unquiesced: unknown = await this.coordinator?.quiesce().then(() => undefined, (error: unknown) => error);
       await this.closeQuietly([() => this.committer?.close?.()]);
+      if (unquiesced) throw unquiesced;
     }
   }
 
@@ -207,6 +216,11 @@ export class Execution implements Wiring {
   /** Fail the attempt (first failure wins). */
   fail(error: unknown): void {
     if (this.settled) return;
+    // An operator that threw on a record did so inside its source's emission of it: say where the record came from.
+    for (const source of this.sources) {
+      const origin = source.recordOrigin();
+      if (origin) noteRecordOrigin(error, { sourceId: source.id, ...origin });
+    }
     this.settled = true;
     this.settle.reject(error);
   }
@@ -217,7 +231,7 @@ export class Execution implements Wiring {
       const now = new Set<string>();
       for (const { split, position } of (stored as SourceCheckpoint).splits) {
         now.add(split.splitId);
-        this.metrics.splitPosition(sourceId, split.splitId, position);
+        this.metrics.splitPosition(sourceId, split.splitId, position, this.sources.find((task) => task.id === sourceId)?.lagOf(split.splitId));
       }
       for (const splitId of this.reportedSplits.get(sourceId) ?? []) if (!now.has(splitId)) this.metrics.splitRemoved(sourceId, splitId);
       this.reportedSplits.set(sourceId, now);

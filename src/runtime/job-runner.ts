@@ -4,8 +4,9 @@ import type { CheckpointEvent } from './coordinator.js';
 import { fileStore } from '../snapshot/file-store.js';
 import { memoryStore } from '../snapshot/memory-store.js';
 import type { SnapshotStore } from '../snapshot/store.js';
-import { isRetriable, JobFailedError, messageOf } from '../errors.js';
+import { isRetriable, JobFailedError, messageOf, OnceflowError, OperatorError, ResumeWouldDuplicateError } from '../errors.js';
 import { Execution } from './execution.js';
+import { attributeFailure, previewRecord } from './operator-errors.js';
 import type { ExecutionOutcome, JobPlan } from './execution.js';
 import { handleSignals } from './signals.js';
 import { instrumentPlan, JobMetrics } from './metrics.js';
@@ -32,7 +33,10 @@ export interface JobResult {
 export interface JobHandle {
   /** Checkpoints triggered, completed and failed, restores, restarts and (with `metrics.interval`) metrics; completes when the job ends. */
   readonly events: Observable<JobEvent>;
-  /** Settles when the job ends: with its result, or a {@link JobFailedError} once restarts are used up. */
+  /**
+   * Settles when the job ends: with its result, or a {@link JobFailedError} once restarts are used up, or the
+   * error that kept it from starting (`JobLockedError`: another runner has it; `ResumeWouldDuplicateError`).
+   */
   readonly done: Promise<JobResult>;
   /** Stop reading, take a final checkpoint where the sources are, commit it, and end. Resolves with {@link done}. */
   drain(): Promise<JobResult>;
@@ -73,24 +77,34 @@ export function startJob(job: JobPlan): JobHandle {
 
   async function run(): Promise<JobResult> {
     logger.info(
-      { jobId, guarantee: settings.guarantee, checkpointInterval: settings.checkpoints?.interval, store: settings.checkpoints ? store.location : undefined },
-      'job starting',
+      { jobId, guarantee: settings.guarantee, checkpointInterval: settings.checkpoints?.interval, store: settings.checkpoints ? store.describe(jobId) : undefined },
+      `job '${jobId}' starting; its checkpoints are kept in ${store.describe(jobId)}`,
     );
     // A monitor that cannot listen fails the job before it reads anything: the user asked to watch it.
     await monitor?.listening;
+    const lock = await store.lock(jobId);
+    try {
+      return await attempts();
+    } finally {
+      await lock.release().catch((error: unknown) => logger.warn({ jobId, err: error }, `job '${jobId}' could not release its lock`));
+    }
+  }
+
+  async function attempts(): Promise<JobResult> {
+    let previousFailure: string | undefined;
     for (let attempt = 1, failures = 0; ; attempt++) {
       const restored = settings.checkpoints ? await latestCheckpoint() : undefined;
       if (restored) {
-        logger.info({ jobId, attempt, checkpointId: restored.checkpointId, store: store.location }, `restoring from checkpoint ${restored.checkpointId}`);
+        logger.info({ jobId, attempt, checkpointId: restored.checkpointId, store: store.describe(jobId) }, `restoring from checkpoint ${restored.checkpointId}`);
         events.next({ type: 'restored', checkpointId: restored.checkpointId });
         if (restored.final && attempt === 1) {
           logger.warn(
-            { jobId, checkpointId: restored.checkpointId, store: store.location },
-            `job '${jobId}' resumes from checkpoint ${restored.checkpointId}, taken when it last ended: its sources go on from where they stopped. Delete its checkpoints to start over.`,
+            { jobId, checkpointId: restored.checkpointId, store: store.describe(jobId) },
+            `job '${jobId}' resumes from checkpoint ${restored.checkpointId}, taken when it last ended: its sources go on from where they stopped. To start over, delete its checkpoints and move its output away (or set checkpoints.replayCommittedOutput).`,
           );
         }
       } else if (settings.checkpoints) {
-        logger.info({ jobId, attempt, store: store.location }, 'no checkpoint to restore: starting from the beginning of the sources');
+        logger.info({ jobId, attempt, store: store.describe(jobId) }, 'no checkpoint to restore: starting from the beginning of the sources');
       }
       metrics.attemptStarted(attempt, restored?.checkpointId);
       current = new Execution(
@@ -110,15 +124,26 @@ export function startJob(job: JobPlan): JobHandle {
         metrics.attemptEnded();
         metrics.ended(outcome);
         return { outcome, attempts: attempt };
-      } catch (error) {
+      } catch (caught) {
         metrics.attemptEnded();
         if (stopping()) {
           metrics.ended('stopped');
           return { outcome: 'stopped', attempts: attempt };
         }
+        const error = attributeFailure(caught);
         failures++;
-        const delay = isRetriable(error) ? settings.restart?.nextDelay(failures) : undefined;
         const reason = messageOf(error);
+        const place = failurePlace(error);
+        if (place !== undefined && place === previousFailure) {
+          throw new JobFailedError(
+            `job '${settings.id}' fails deterministically: the same failure at the same place after a restart, so restarting again would fail the same way; ` +
+              `fix the operator or the record, then start the job again (it resumes from its latest checkpoint): ${reason}`,
+            attempt,
+            { cause: error },
+          );
+        }
+        previousFailure = place;
+        const delay = isRetriable(error) ? settings.restart?.nextDelay(failures) : undefined;
         if (delay === undefined) {
           metrics.ended('failed');
           logger.error({ jobId, attempt, err: error }, `job failed after ${attempt} attempt(s); no restart left`);
@@ -142,9 +167,41 @@ export function startJob(job: JobPlan): JobHandle {
     }
   }
 
+  /**
+   * Where an attempt failed, as far as it can tell: the operator, the record
+   * and the error. `undefined` for failures without a place, and for ones
+   * their cause marks retriable (a connection lost: the same record may pass
+   * next time).
+   */
+  function failurePlace(error: unknown): string | undefined {
+    if (!(error instanceof OperatorError)) return undefined;
+    if (error.cause instanceof OnceflowError && error.cause.retriable) return undefined;
+    return [error.operatorId, error.recordPreview, previewRecord(error.position), messageOf(error.cause)].join('\n');
+  }
+
   async function latestCheckpoint() {
-    const { checkpoint, corrupt } = await store.latest(settings.id);
+    const { checkpoint, corrupt, newestSaved = 0 } = await store.latest(settings.id);
     for (const error of corrupt) logger.warn({ jobId, location: error.location, err: error }, 'corrupt checkpoint: falling back to the checkpoint before it');
+    const resumeFrom = checkpoint?.checkpointId ?? 0;
+    const newest = Math.max(newestSaved, resumeFrom);
+    if (newest > resumeFrom || corrupt.length > 0) {
+      const what =
+        `the newest checkpoint of job '${settings.id}' saved in ${store.describe(settings.id)}, ${newest}, ` +
+        (corrupt.length > 0 ? `is unreadable (${corrupt.map((e) => e.message).join('; ')})` : 'is gone') +
+        `, and ${checkpoint ? `the newest readable one is ${resumeFrom}` : 'no readable checkpoint is left'}`;
+      // An at-least-once sink may write output again; an exactly-once one must not, silently.
+      if (job.sink.guarantee === 'exactly-once' && !settings.checkpoints?.replayCommittedOutput) {
+        throw new ResumeWouldDuplicateError(
+          `cannot resume exactly-once: ${what}. Its sink may have committed the output of checkpoints after ${resumeFrom}, ` +
+            `and resuming ${checkpoint ? `from ${resumeFrom}` : 'from scratch'} would write that output again. ` +
+            `Either bring checkpoint ${newest} back (from a backup), or start over knowingly: remove the job's output and checkpoints, ` +
+            `or set checkpoints.replayCommittedOutput: true to resume and accept that output committed after checkpoint ${resumeFrom} is written again.`,
+          newest,
+          resumeFrom,
+        );
+      }
+      logger.warn({ jobId, checkpointId: resumeFrom, newest }, `${what}: resuming from ${checkpoint ? `checkpoint ${resumeFrom}` : 'scratch'}; output written after it is written again`);
+    }
     return checkpoint;
   }
 

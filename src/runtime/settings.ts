@@ -8,23 +8,38 @@ export interface CheckpointOptions {
   /** Time between checkpoint triggers, in ms. */
   readonly interval: number;
   /** Where completed checkpoints go. Default: the local filesystem under `.onceflow/checkpoints`. */
-  readonly store?: SnapshotStore;
+  readonly store?: SnapshotStore | undefined;
   /** Least time between the end of one checkpoint and the start of the next, in ms. Default 0. */
-  readonly minPause?: number;
+  readonly minPause?: number | undefined;
   /** A checkpoint not complete after this many ms is discarded. Default 60 000. */
-  readonly timeout?: number;
+  readonly timeout?: number | undefined;
   /** Checkpoints in flight at once. Default 1. */
-  readonly maxConcurrent?: number;
-  /** Consecutive discarded checkpoints tolerated before the job fails. Default 3. */
-  readonly tolerableFailures?: number;
+  readonly maxConcurrent?: number | undefined;
+  /**
+   * Consecutive discarded checkpoints tolerated before the job fails. Default 3.
+   * A checkpoint whose save or commit passes the timeout counts too, but always
+   * stops the attempt: the save may still land, and going on past it could
+   * commit output twice.
+   */
+  readonly tolerableFailures?: number | undefined;
+  /**
+   * Resume although an exactly-once sink already committed output that the
+   * checkpoint resumed from does not cover: the newest checkpoints are corrupt
+   * or deleted, or the store has none (its directory deleted, or a relative
+   * directory seen from another working directory) while the sink's output of
+   * an earlier run is there. That output is then written again. Default
+   * `false`: the job refuses to start with a `ResumeWouldDuplicateError`
+   * that says what it found.
+   */
+  readonly replayCommittedOutput?: boolean | undefined;
 }
 
 /** Flow-control bounds on records held by asynchronous stages (slow sinks, async operators). */
 export interface FlowControlOptions {
   /** Sources pause when this many records are in flight. Default 10 000. */
-  readonly highWaterMark?: number;
+  readonly highWaterMark?: number | undefined;
   /** Paused sources resume when in-flight records drop to this. Default half the high-water mark. */
-  readonly lowWaterMark?: number;
+  readonly lowWaterMark?: number | undefined;
 }
 
 /** What a job measures and how often it reports it. */
@@ -53,26 +68,26 @@ export interface PipelineOptions {
   /** The job's id. Checkpoints are stored under it, so a process started again with the same id resumes. */
   readonly id: string;
   /** The end-to-end guarantee the job must deliver; a pipeline that cannot does not compile. Default at-most-once. */
-  readonly guarantee?: Guarantee;
+  readonly guarantee?: Guarantee | undefined;
   /** Turn checkpointing on. Without it a pipeline is at-most-once whatever its source. */
-  readonly checkpoints?: CheckpointOptions;
+  readonly checkpoints?: CheckpointOptions | undefined;
   /** What happens when the job fails. Default: no restart. */
-  readonly restart?: RestartStrategy;
+  readonly restart?: RestartStrategy | undefined;
   /** Bounds on in-flight records. */
-  readonly flowControl?: FlowControlOptions;
+  readonly flowControl?: FlowControlOptions | undefined;
   /** Where to report: a pino logger, `console`, or any {@link Logger}. Default: `stderrLogger()`, warnings and errors to stderr. */
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
   /**
    * Whether the job handles SIGTERM and SIGINT while it runs: the first drains it
    * (a final checkpoint where the sources are, committed), the second stops it
    * at once, a third gets Node's default (exit). Default true; set false to
    * handle signals yourself with `handle.drain()` and `handle.stop()`.
    */
-  readonly signals?: boolean;
+  readonly signals?: boolean | undefined;
   /** What to measure. Default: records counted, no periodic `metrics` events. */
-  readonly metrics?: MetricsOptions;
+  readonly metrics?: MetricsOptions | undefined;
   /** Serve a live web page and a JSON API about the job. Default: off. */
-  readonly monitor?: MonitorOptions;
+  readonly monitor?: MonitorOptions | undefined;
 }
 
 /** @internal {@link PipelineOptions} with what the runtime needs resolved. */

@@ -8,7 +8,7 @@ import type { Logger } from '../contracts/logger.js';
 import { ConfigurationError } from '../errors.js';
 import type { BarrierInjector } from './coordinator.js';
 
-/** Records emitted before the task yields to the event loop, so timers, barriers and I/O get their turn. */
+/** Records emitted at most before the task yields to the event loop, so timers, barriers and I/O get their turn. */
 const recordsPerTurn = 1024;
 
 /**
@@ -35,6 +35,8 @@ interface SplitState {
   ended: boolean;
   /** Paused on its own (not by flow control, which pauses every split). */
   paused: boolean;
+  /** The lag the reader gave with the last batch emitted, for the job's metrics. */
+  lag: number | undefined;
 }
 
 function isSourceCheckpoint(value: unknown): value is SourceCheckpoint {
@@ -68,6 +70,7 @@ export class SourceTask<T> implements BarrierInjector {
   // A split request is out to the enumerator and nothing was assigned since.
   private requested = false;
   private emitting: SplitState | undefined;
+  private inNext = false;
   // Fixed when the source is exhausted or drained: records fetched after that are never emitted, so
   // the stored positions must not move past them, or a resumed job would skip them.
   private finalState: SourceCheckpoint | undefined;
@@ -181,6 +184,24 @@ export class SourceTask<T> implements BarrierInjector {
     return this.emitting?.split.splitId;
   }
 
+  /**
+   * Where the record being emitted right now came from: its split and the
+   * position just before it (replaying from there reads it again). Only
+   * inside the subscriber's `next`, as when an operator throws on the record.
+   */
+  recordOrigin(): { readonly splitId: string; readonly position: unknown } | undefined {
+    const state = this.emitting;
+    if (!state || !this.inNext) return undefined;
+    const batch = state.batches[0];
+    const position = batch && state.next > 1 ? batch.positionAfter(state.next - 2) : state.position;
+    return { splitId: state.split.splitId, position };
+  }
+
+  /** How far behind the end of `splitId` the reader said it was, with the last batch emitted of it. */
+  lagOf(splitId: string): number | undefined {
+    return this.splits.get(splitId)?.lag;
+  }
+
   /** The splits assigned and not finished. */
   get splitIds(): string[] {
     return [...this.splits.keys()];
@@ -207,7 +228,7 @@ export class SourceTask<T> implements BarrierInjector {
     if (this.closed) return;
     for (const { split, position } of assignments) {
       if (this.splits.has(split.splitId)) throw new ConfigurationError(`source '${this.id}' was assigned split '${split.splitId}' twice`);
-      this.splits.set(split.splitId, { split, position, batches: [], next: 0, ended: false, paused: false });
+      this.splits.set(split.splitId, { split, position, batches: [], next: 0, ended: false, paused: false, lag: undefined });
     }
     this.requested = false;
     this.reader.addSplits(assignments);
@@ -245,12 +266,16 @@ export class SourceTask<T> implements BarrierInjector {
     this.pumping = true;
     try {
       let budget = recordsPerTurn;
+      let fetched = false;
       while (!this.stopped()) {
         budget -= this.emitQueued(budget);
         if (this.stopped()) break;
-        if (budget <= 0) {
+        // One fetch's records a turn (fewer if a fetch is large): a record can fan out downstream
+        // (a flatMap of a block into thousands), and timers, barriers and I/O must get their turn.
+        if (budget <= 0 || fetched) {
           await new Promise(setImmediate);
           budget = recordsPerTurn;
+          fetched = false;
           continue;
         }
         // What is still queued belongs to paused splits; resumeSplits() starts the pump again.
@@ -259,6 +284,7 @@ export class SourceTask<T> implements BarrierInjector {
         if (this.splits.size === 0 || this.ids((state) => !state.paused).length === 0) break;
         const result = await this.reader.fetch();
         this.enqueue(result);
+        fetched = true;
         // An empty answer (after wakeUp) must not turn the loop into a chain of microtasks that starves timers and I/O.
         if (result.batches.length === 0 && result.finished.length === 0) await new Promise(setImmediate);
       }
@@ -293,12 +319,18 @@ export class SourceTask<T> implements BarrierInjector {
         if (!batch) break;
         const { records } = batch;
         this.emitting = state;
-        while (state.next < records.length && emitted < budget && !state.paused && !this.paused && !this.closed && !this.exhausted) {
-          subscriber.next(records[state.next++] as T);
-          emitted++;
+        this.inNext = true;
+        try {
+          while (state.next < records.length && emitted < budget && !state.paused && !this.paused && !this.closed && !this.exhausted) {
+            subscriber.next(records[state.next++] as T);
+            emitted++;
+          }
+        } finally {
+          this.inNext = false;
         }
         if (state.next < records.length) break;
         state.position = batch.positionAfter(records.length - 1);
+        if (batch.lag !== undefined) state.lag = batch.lag;
         state.batches.shift();
         state.next = 0;
       }

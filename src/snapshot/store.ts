@@ -25,16 +25,32 @@ export interface Checkpoint {
   readonly sinks: Readonly<Record<string, SinkSnapshot>>;
 }
 
-/** Where completed checkpoints are kept. */
+/**
+ * Where completed checkpoints are kept. A store also holds one lock per job
+ * id, so that one job never runs twice against it: checkpoints of two runners
+ * interleaved would resume neither correctly.
+ */
 export interface SnapshotStore {
-  /** Where it keeps checkpoints (a directory, a Redis server and key prefix), for log lines; never holds a secret. */
-  readonly location?: string;
   /** Persist a completed checkpoint atomically (after a crash it is whole or absent); resolves to the bytes stored. */
   save(checkpoint: Checkpoint): Promise<number>;
-  /** The newest intact checkpoint of `jobId`, and the newer ones skipped because they were corrupt. */
+  /** The newest intact checkpoint of `jobId`, and what it passed over to get there. */
   latest(jobId: string): Promise<LatestCheckpoint>;
+  /**
+   * Take the lock of `jobId` for this runner, or reject with a
+   * `JobLockedError` naming the holder. A lock whose holder is gone (a dead
+   * process, an expired lease) is taken over.
+   */
+  lock(jobId: string): Promise<JobLock>;
+  /** Where the checkpoints of `jobId` are kept, for people and log lines: an absolute directory, a Redis server and key prefix; never a secret. */
+  describe(jobId: string): string;
   /** Release connections. */
   close?(): Promise<void>;
+}
+
+/** A job's lock in a {@link SnapshotStore}, held from {@link SnapshotStore.lock} until {@link release}. */
+export interface JobLock {
+  /** Give the lock up; nothing happens when it is no longer this runner's. */
+  release(): Promise<void>;
 }
 
 /** What {@link SnapshotStore.latest} found. */
@@ -43,6 +59,13 @@ export interface LatestCheckpoint {
   readonly checkpoint: Checkpoint | undefined;
   /** Newer checkpoints that failed their checksum or could not be decoded, newest first. */
   readonly corrupt: readonly CorruptCheckpointError[];
+  /**
+   * The id of the newest checkpoint the store ever saved for the job, kept
+   * apart from the checkpoints themselves: greater than {@link checkpoint}'s
+   * when newer checkpoints were deleted or are corrupt. `undefined` when the
+   * store has no record of one.
+   */
+  readonly newestSaved: number | undefined;
 }
 
 /** Turns checkpoints into bytes and back; JSON unless a store is given another. */

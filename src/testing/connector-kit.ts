@@ -1,6 +1,6 @@
 import { AssertionError, deepStrictEqual, ok } from 'node:assert';
 import type { Guarantee, Replay } from '../contracts/guarantee.js';
-import type { FlushingSink, Sink } from '../contracts/sink.js';
+import type { Sink } from '../contracts/sink.js';
 import type { Source, SourceSplit } from '../contracts/source.js';
 import type { Logger } from '../contracts/logger.js';
 import { pipeline } from '../dsl/pipeline.js';
@@ -8,6 +8,7 @@ import type { JobHandle } from '../runtime/job-runner.js';
 import { staticSplitEnumerator } from '../connectors/shared/enumerators.js';
 import { memoryStore } from '../snapshot/memory-store.js';
 import { map } from '../operators/map.js';
+import { collectingSink } from './collecting-sink.js';
 import { memorySink } from './memory-sink.js';
 import { startSource } from './source-harness.js';
 import type { RunningSource } from './source-harness.js';
@@ -297,22 +298,6 @@ function pacedSource(input: readonly string[]): Source<string, 'exactly-once', '
   };
 }
 
-/** A flushing sink that keeps every record written, duplicates included: for sources weaker than exactly-once. */
-function collectingSink(into: string[]): FlushingSink<string, 'at-least-once'> {
-  return {
-    name: 'collect',
-    guarantee: 'at-least-once',
-    requires: 'at-most-once',
-    deterministicOnly: false,
-    kind: 'flushing',
-    createWriter: () => ({
-      write: (line: string) => void into.push(line),
-      flush() {},
-      close() {},
-    }),
-  };
-}
-
 async function killAndRestart<T>(context: SourceTestContext<T>, splitCount: number, perSplit: number, kills: number, random: () => number, timeout: number): Promise<void> {
   const expected: string[] = [];
   for (let s = 0; s < splitCount; s++) {
@@ -323,7 +308,8 @@ async function killAndRestart<T>(context: SourceTestContext<T>, splitCount: numb
   const store = memoryStore();
   const guarantee = context.createSource().guarantee;
   const exactly = memorySink<string>();
-  const written: string[] = [];
+  const collected = collectingSink<string>();
+  const written = collected.written;
   const seen = (): string[] => (guarantee === 'exactly-once' ? exactly.committed : written);
   const start = (): JobHandle => {
     // The kit checks at run time what the types check for a literal guarantee: the source is only known as a Source here.
@@ -331,7 +317,7 @@ async function killAndRestart<T>(context: SourceTestContext<T>, splitCount: numb
     const stream = pipeline({ id: 'connector-kit', checkpoints: { interval: 5, store }, logger: silent, signals: false })
       .from(source)
       .pipe(map((record: T) => context.text(record)));
-    return guarantee === 'exactly-once' ? stream.to(exactly).start() : stream.to(collectingSink(written)).start();
+    return guarantee === 'exactly-once' ? stream.to(exactly).start() : stream.to(collected).start();
   };
   for (let kill = 0; kill < kills; kill++) {
     const handle = start();

@@ -11,3 +11,5 @@ export { commitWith } from './commit.js';
 export type { CommitSummary } from './commit.js';
 export { sourceTestCases, sinkTestCases } from './connector-kit.js';
 export type { ConnectorTestCase, SourceTestContext, SinkTestContext, ConnectorKitOptions } from './connector-kit.js';
+export { collectingSink } from './collecting-sink.js';
+export type { CollectingSink, CollectingSinkOptions } from './collecting-sink.js';

@@ -10,29 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { collectionSource, filter, fixedDelayRestart, map, memoryStore, pipeline } from 'onceflow';
-import type { Sink } from 'onceflow';
+import { collectingSink } from 'onceflow/testing';
 
 /** Where Debian's `chromium` package puts the browser; `.ci/run` installs it. */
 const chromiumPath = process.env.ONCEFLOW_CHROMIUM ?? '/usr/bin/chromium';
 const resultsDir = fileURLToPath(new URL('../../test-results/', import.meta.url));
 const waitMs = 20_000;
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-
-/** At-least-once, and slow enough (a turn of the event loop per write) for the job to run while the page is looked at. */
-function slowSink(): Sink<number, 'at-least-once'> {
-  return {
-    name: 'slow',
-    guarantee: 'at-least-once',
-    requires: 'at-most-once',
-    deterministicOnly: false,
-    kind: 'flushing',
-    createWriter: () => ({
-      write: () => new Promise<void>((resolve) => setImmediate(resolve)),
-      flush() {},
-      close() {},
-    }),
-  };
-}
 
 async function textOf(page: Page, testId: string): Promise<string> {
   return (await page.getByTestId(testId).textContent()) ?? '';
@@ -64,7 +48,7 @@ test('the monitor page shows a running job, its checkpoints, its restart and its
       }),
       filter((x: number) => x % 3 !== 0),
     )
-    .to(slowSink())
+    .to(collectingSink<number>({ slow: true }))
     .start();
   handle.events.subscribe((e) => (checkpointed ||= e.type === 'checkpoint-completed'));
   let browser: Browser | undefined;
@@ -87,14 +71,14 @@ test('the monitor page shows a running job, its checkpoints, its restart and its
     const nodes = page.getByTestId('node');
     await page.waitForFunction(`document.querySelectorAll('[data-testid="node"]').length === 4`, undefined, { timeout: waitMs });
     const ids = await Promise.all([0, 1, 2, 3].map((i) => nodes.nth(i).getAttribute('data-node-id')));
-    assert.equal(ids, ['0-collection', '0-map', '1-filter', 'sink-slow']);
+    assert.equal(ids, ['0-collection', '0-map', '1-filter', 'sink-collect']);
     assert.match(await nodes.nth(0).textContent() ?? '', /source: collection\s*exactly-once/);
-    assert.match(await nodes.nth(3).textContent() ?? '', /sink: slow\s*at-least-once/);
+    assert.match(await nodes.nth(3).textContent() ?? '', /sink: collect\s*at-least-once/);
 
     // The restart, with its error, and the password in the URL masked.
     await page.getByTestId('restarts-row').first().waitFor({ timeout: waitMs });
     const restart = await page.getByTestId('restarts-row').first().textContent();
-    assert.match(restart ?? '', /^2.*Error: lost the cache at redis:\/\/app:\*\*\*@cache\.internal:6379 at record \d+$/);
+    assert.match(restart ?? '', /^2.*OperatorError: operator \S+ failed on record \d+ from 0-collection split collection at position \d+: lost the cache at redis:\/\/app:\*\*\*@cache\.internal:6379 at record \d+$/);
     await page.getByTestId('job-attempt').filter({ hasText: '2' }).waitFor({ timeout: waitMs });
 
     // Checkpoints keep completing after the restart; the history has Flink's columns.

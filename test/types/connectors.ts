@@ -34,3 +34,17 @@ pipeline({ ...checked, guarantee: 'at-least-once' }).from(fileSource({ path: 'in
 // @ts-expect-error pipeline needs exactly-once but the sink delivers at-least-once
 pipeline({ ...checked, guarantee: 'exactly-once' }).from(fileSource({ path: 'in' })).to(fileSink<string>({ path: 'out' }));
 pipeline({ ...checked, guarantee: 'at-least-once' }).from(fileSource({ path: 'in' })).to(stdoutSink());
+
+// An acknowledgement mode from configuration may be either: the pipeline counts the weaker.
+declare const configuredMode: 'none' | 'line-count';
+const configuredSink = socketSink<string>({ host: '127.0.0.1', port: 9, acknowledgements: configuredMode });
+const configuredJob = pipeline(checked).from(fileSource({ path: 'in' })).to(configuredSink);
+expectType<Equal<typeof configuredJob, Job<'at-most-once'>>>();
+// @ts-expect-error pipeline needs at-least-once but the sink delivers at-most-once
+pipeline({ ...checked, guarantee: 'at-least-once' }).from(fileSource({ path: 'in' })).to(configuredSink);
+
+// A source chosen at run time: one sentence about the weakest.
+declare const live: boolean;
+const chosen = live ? socketSource({ host: '127.0.0.1', port: 9 }) : fileSource({ path: 'in' });
+// @ts-expect-error GuaranteeViolation<"pipeline needs exactly-once but the source is at-most-once">'.
+pipeline({ ...checked, guarantee: 'exactly-once' }).from(chosen);

@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { realpathSync } from 'node:fs';
 import { readdir, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -8,45 +9,30 @@ import {
   ConfigurationError,
   exponentialBackoffRestart,
   fileSource,
+  flatMap,
   fileStore,
   fixedDelayRestart,
   JobFailedError,
+  JobLockedError,
   map,
   memoryStore,
   noRestart,
+  OperatorError,
   pipeline,
   staticSplitEnumerator,
   uid,
   count,
   keyBy,
+  ResumeWouldDuplicateError,
   stdoutSink,
   union,
 } from 'onceflow';
 import type { JobEvent, JobHandle, Sink, Source } from 'onceflow';
-import { memorySink } from 'onceflow/testing';
+import { collectingSink, memorySink } from 'onceflow/testing';
 import { withTempDir } from '../temp-dir.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-
-/** An at-least-once sink that records what it is given and takes a turn of the event loop for each write. */
-function slowSinkInto(written: number[]): Sink<number, 'at-least-once'> {
-  return {
-    name: 'slow',
-    guarantee: 'at-least-once',
-    requires: 'at-most-once',
-    deterministicOnly: false,
-    kind: 'flushing',
-    createWriter: () => ({
-      write(record: number) {
-        written.push(record);
-        return new Promise<void>((resolve) => setImmediate(resolve));
-      },
-      flush() {},
-      close() {},
-    }),
-  };
-}
 
 /** Resolves when checkpoint `id` completes; rejects if the job ends first, so a test fails instead of hanging. */
 function untilCheckpoint(handle: JobHandle, id: number): Promise<void> {
@@ -119,7 +105,9 @@ test('a job without a restart strategy fails with the cause', async () => {
     assert.unreachable('should fail');
   } catch (error) {
     assert.instance(error, JobFailedError);
-    assert.instance((error as JobFailedError).cause, RangeError);
+    // The operator's error, named after the operator and the record, with the thrown error as its cause.
+    assert.instance((error as JobFailedError).cause, OperatorError);
+    assert.instance(((error as JobFailedError).cause as OperatorError).cause, RangeError);
     assert.is((error as JobFailedError).attempts, 1);
   }
 });
@@ -194,8 +182,8 @@ test('drain or stop right after start, before the first attempt is wired, still 
 test('a sink slower than its source pauses the source: in-flight records stay under the high-water mark', async () => {
   let queued = 0;
   let maxQueued = 0;
-  const written: number[] = [];
-  const slowSink = slowSinkInto(written);
+  const slowSink = collectingSink<number>({ slow: true });
+  const { written } = slowSink;
   const job = pipeline({ id: 'slow', checkpoints: { interval: 20, store: memoryStore() }, flowControl: { highWaterMark: 500, lowWaterMark: 100 } })
     .from(collectionSource(range(20_000), { chunkSize: 64 }))
     .pipe(
@@ -213,7 +201,6 @@ test('a sink slower than its source pauses the source: in-flight records stay un
 });
 
 test('a reader whose fetches return far more than the high-water mark cannot put records ahead of those queued in the sink', async () => {
-  const written: number[] = [];
   const total = 5_000;
   let next = 0;
   const eager: Source<number, 'exactly-once'> = {
@@ -236,7 +223,8 @@ test('a reader whose fetches return far more than the high-water mark cannot put
       close() {},
     }),
   };
-  const slowSink = slowSinkInto(written);
+  const slowSink = collectingSink<number>({ slow: true });
+  const { written } = slowSink;
   await pipeline({ id: 'eager', flowControl: { highWaterMark: 100, lowWaterMark: 10 } })
     .from(eager)
     .to(slowSink)
@@ -293,26 +281,71 @@ test('readers are closed when the sink cannot even be created', async () => {
   assert.is(closed, 1);
 });
 
-test('a corrupt newest checkpoint is reported and the job resumes from the one before', async () => {
+test('a corrupt newest checkpoint stops an exactly-once job with its choices; with replayCommittedOutput it resumes from the one before', async () => {
   await withTempDir('corrupt', async (directory) => {
     const sink = memorySink<number>();
     const warnings: string[] = [];
-    const build = () =>
-      pipeline({ id: 'corrupt', checkpoints: { interval: 1, store: fileStore({ directory }) }, logger: { ...quiet, warn: (fields, message) => warnings.push(`${message}: ${typeof fields === 'string' ? fields : String(fields.err)}`) } })
+    const build = (replayCommittedOutput: boolean) =>
+      pipeline({
+        id: 'corrupt',
+        checkpoints: { interval: 1, store: fileStore({ directory }), replayCommittedOutput },
+        logger: { ...quiet, warn: (fields, message) => warnings.push(typeof fields === 'string' ? fields : `${message ?? ''}: ${String(fields.err ?? '')}`) },
+      })
         .from(collectionSource(range(1_000_000), { chunkSize: 50 }))
         .to(sink);
-    const first = build().start();
+    const first = build(false).start();
     await untilCheckpoint(first, 3);
     await first.stop();
-    const files = (await readdir(join(directory, 'corrupt'))).sort((a, b) => Number(/\d+/.exec(b)?.[0]) - Number(/\d+/.exec(a)?.[0]));
+    const files = (await readdir(join(directory, 'corrupt'))).filter((f) => f.endsWith('.ckpt')).sort((a, b) => Number(/\d+/.exec(b)?.[0]) - Number(/\d+/.exec(a)?.[0]));
     const newest = join(directory, 'corrupt', files[0]!);
     await truncate(newest, (await stat(newest)).size - 5);
+    const refused = await build(false).run().catch((e: unknown) => e);
+    assert.instance(refused, ResumeWouldDuplicateError);
+    assert.match(String(refused), /is unreadable \(checkpoint .* is truncated.*would write that output again.*replayCommittedOutput: true/);
     const restored: number[] = [];
-    const second = build().start();
+    const second = build(true).start();
     second.events.subscribe((e) => e.type === 'restored' && restored.push(e.checkpointId));
     await second.done;
     assert.is(restored[0], Number(/\d+/.exec(files[1]!)?.[0]));
-    assert.ok(warnings.some((w) => /falling back to the checkpoint before it.*is truncated/.test(w)), warnings.join('\n'));
+    assert.ok(warnings.some((w) => /is truncated.*resuming from checkpoint \d+; output written after it is written again/.test(w)), warnings.join('\n'));
+  });
+});
+
+test('one job, one runner: a second runner of the same job and store fails at once naming the first', async () => {
+  await withTempDir('locked', async (directory) => {
+    const build = () =>
+      pipeline({ id: 'locked', checkpoints: { interval: 5, store: fileStore({ directory }) }, logger: quiet })
+        .from(collectionSource(range(5_000_000), { chunkSize: 50 }))
+        .to(memorySink<number>());
+    const first = build().start();
+    await untilCheckpoint(first, 1);
+    const error = await build().run().catch((e: unknown) => e);
+    assert.instance(error, JobLockedError);
+    assert.match(String(error), new RegExp(`job 'locked' is already running \\(pid ${process.pid} on host `));
+    const stopped = await first.stop();
+    assert.is(stopped.outcome, 'stopped');
+    // Released: the next runner resumes.
+    const again = build().start();
+    const restored = await new Promise((resolve) => again.events.subscribe((e) => e.type === 'restored' && resolve(e.checkpointId)));
+    assert.ok(Number(restored) >= 1);
+    await again.stop();
+  });
+});
+
+test('the first log line of a run says where its checkpoints are, as an absolute path', async () => {
+  await withTempDir('where', async (directory) => {
+    const info: string[] = [];
+    const cwd = process.cwd();
+    process.chdir(directory);
+    try {
+      await pipeline({ id: 'where', checkpoints: { interval: 5, store: fileStore({ directory: 'state' }) }, logger: { ...quiet, info: (fields, message) => info.push(typeof fields === 'string' ? fields : (message ?? '')) } })
+        .from(collectionSource(range(10)))
+        .to(memorySink<number>())
+        .run();
+    } finally {
+      process.chdir(cwd);
+    }
+    assert.match(info[0] ?? '', new RegExp(`^job 'where' starting; its checkpoints are kept in ${join(realpathSync(directory), 'state', 'where').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `));
   });
 });
 
@@ -387,6 +420,21 @@ test('stop() resolves only once the pre-commit in progress has settled, so a job
   while (!preparing) await new Promise((resolve) => setTimeout(resolve, 1));
   await handle.stop();
   assert.ok(settled, 'the pre-commit had settled when stop() resolved');
+});
+
+test('a source whose records fan out downstream still lets checkpoints in: one fetch a turn of the event loop', async () => {
+  const sink = memorySink<number>();
+  const handle = pipeline({ id: 'fan-out', guarantee: 'exactly-once', checkpoints: { interval: 1, store: memoryStore() }, logger: quiet })
+    // 300 source records, each 3000 downstream: a turn of 1024 fetches would be every record at once.
+    .from(collectionSource(range(300), { chunkSize: 1 }))
+    .pipe(flatMap((block: number) => range(3000).map((i) => block * 3000 + i)))
+    .to(sink)
+    .start();
+  let midway = 0;
+  handle.events.subscribe((e) => void (e.type === 'checkpoint-completed' && !e.final && midway++));
+  await handle.done;
+  assert.is(sink.committed.length, 900_000);
+  assert.ok(midway >= 2, `checkpoints completed while records flowed: ${midway}`);
 });
 
 test.run();

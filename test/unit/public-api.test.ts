@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
-const entryPoints = ['../../src/index.ts', '../../src/testing/index.ts', '../../src/redis.ts', '../../src/rabbitmq.ts', '../../src/opentelemetry.ts'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+const entryPoints = ['../../src/index.ts', '../../src/testing/index.ts', '../../src/redis.ts', '../../src/opentelemetry.ts', '../../src/kinesis.ts', '../../src/x.ts', '../../src/rabbitmq.ts'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
 
 test('every public export has a doc comment', () => {
   const program = ts.createProgram(entryPoints, { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, strict: true });

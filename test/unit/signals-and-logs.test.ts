@@ -109,16 +109,21 @@ test('the logger gets structured lines at start, checkpoint, restart, restore, d
     assert.ok(line, `a ${level} line matching ${pattern} in:\n${lines.map((l) => `${l.level} ${l.message} ${JSON.stringify(l.fields)}`).join('\n')}`);
     return line;
   };
-  assert.equal(find('info', /^job starting$/).fields, { jobId: 'logged', guarantee: 'exactly-once', checkpointInterval: 1, store: 'memory' });
+  assert.equal(find('info', /^job 'logged' starting; its checkpoints are kept in memory of this process \(memoryStore\)$/).fields, {
+    jobId: 'logged',
+    guarantee: 'exactly-once',
+    checkpointInterval: 1,
+    store: 'memory of this process (memoryStore)',
+  });
   assert.is(find('info', /starting from the beginning/).fields.attempt, 1);
   const checkpoint = find('debug', /^checkpoint completed$/).fields;
   assert.is(checkpoint.jobId, 'logged');
   assert.type(checkpoint.checkpointId, 'number');
   const restart = find('warn', /restarting from its latest checkpoint in 1 ms/).fields;
   assert.is(restart.attempt, 2);
-  assert.is((restart.err as Error).message, 'injected');
+  assert.match((restart.err as Error).message, /^operator 0-map failed on record \d+ from 0-collection split collection at position \d+: injected$/);
   const restore = find('info', /^restoring from checkpoint \d+$/).fields;
-  assert.equal({ ...restore, checkpointId: 0 }, { jobId: 'logged', attempt: 2, checkpointId: 0, store: 'memory' });
+  assert.equal({ ...restore, checkpointId: 0 }, { jobId: 'logged', attempt: 2, checkpointId: 0, store: 'memory of this process (memoryStore)' });
   find('info', /^draining/);
   assert.equal(find('info', /^job ended: drained$/).fields, { jobId: 'logged', outcome: 'drained', attempts: 2 });
   assert.ok(lines.every((l) => l.fields.jobId === 'logged'), 'every line names its job');

@@ -1,9 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readdir, readFile, truncate, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdir, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { CorruptCheckpointError, fileStore, memoryStore, structuredCloneCodec } from 'onceflow';
+import { CorruptCheckpointError, fileStore, JobLockedError, memoryStore, structuredCloneCodec } from 'onceflow';
 import { redisStore } from 'onceflow/redis';
 import type { Checkpoint } from 'onceflow';
 import { withTempDir } from '../temp-dir.js';
@@ -23,8 +25,8 @@ test('fileStore returns the newest checkpoint and keeps only the last k', () =>
     const store = fileStore({ directory, retain: 2 });
     for (const id of [1, 2, 3]) assert.ok((await store.save(checkpoint(id))) > 0);
     assert.equal((await store.latest('job')).checkpoint, checkpoint(3));
-    assert.equal((await readdir(join(directory, 'job'))).sort(), ['chk-2.ckpt', 'chk-3.ckpt']);
-    assert.equal(await store.latest('other-job'), { checkpoint: undefined, corrupt: [] });
+    assert.equal((await readdir(join(directory, 'job'))).sort(), ['chk-2.ckpt', 'chk-3.ckpt', 'newest']);
+    assert.equal(await store.latest('other-job'), { checkpoint: undefined, corrupt: [], newestSaved: undefined });
   }));
 
 test('fileStore falls back to the previous checkpoint when the newest is truncated or altered', () =>
@@ -48,7 +50,7 @@ test('fileStore falls back to the previous checkpoint when the newest is truncat
 test('fileStore leaves no temporary file behind and writes a header a person can read', () =>
   withTempDir('store', async (directory) => {
     await fileStore({ directory }).save(checkpoint(7));
-    assert.equal(await readdir(join(directory, 'job')), ['chk-7.ckpt']);
+    assert.equal((await readdir(join(directory, 'job'))).sort(), ['chk-7.ckpt', 'newest']);
     const header = JSON.parse((await readFile(join(directory, 'job', 'chk-7.ckpt'), 'utf8')).split('\n')[0]!) as Record<string, unknown>;
     assert.is(header.format, 'onceflow-checkpoint');
     assert.is(header.codec, 'json');
@@ -71,15 +73,93 @@ test('memoryStore keeps a copy: changing a saved checkpoint object does not chan
   assert.is((await store.latest('job')).checkpoint?.sources['0-collection'], 10);
 });
 
+test('fileStore: a second lock of a job fails at once naming the holder; after release it can be taken again', () =>
+  withTempDir('store', async (directory) => {
+    const store = fileStore({ directory });
+    const lock = await store.lock('job');
+    const error = await fileStore({ directory }).lock('job').catch((e: unknown) => e);
+    assert.instance(error, JobLockedError);
+    assert.match((error as JobLockedError).holder, new RegExp(`^pid ${process.pid} on host ${hostname()}, since `));
+    assert.match(String(error), /job 'job' is already running \(pid \d+ .*job\.lock is held/);
+    assert.ok((await store.lock('other-job')) !== undefined, 'another job id is another lock');
+    await lock.release();
+    await (await store.lock('job')).release();
+  }));
+
+test('fileStore: the lock of a dead process is taken over; a live process keeps it', () =>
+  withTempDir('store', async (directory) => {
+    const lockPath = join(directory, 'job', 'job.lock');
+    await mkdir(join(directory, 'job'), { recursive: true });
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    await writeFile(lockPath, JSON.stringify({ pid: dead, host: hostname(), processStart: '1', since: '2026-01-01T00:00:00.000Z' }));
+    const lock = await fileStore({ directory }).lock('job');
+    assert.match(await readFile(lockPath, 'utf8'), new RegExp(`"pid":${process.pid}`));
+    await lock.release();
+    const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    try {
+      await writeFile(lockPath, JSON.stringify({ pid: live.pid, host: hostname(), since: '2026-01-01T00:00:00.000Z' }));
+      const error = await fileStore({ directory }).lock('job').catch((e: unknown) => e);
+      assert.instance(error, JobLockedError);
+      assert.match((error as JobLockedError).holder, new RegExp(`^pid ${live.pid} `));
+    } finally {
+      live.kill();
+    }
+  }));
+
+test('memoryStore: one lock per job id', async () => {
+  const store = memoryStore();
+  const lock = await store.lock('job');
+  assert.instance(await store.lock('job').catch((e: unknown) => e), JobLockedError);
+  await lock.release();
+  await (await store.lock('job')).release();
+});
+
+test('fileStore resolves a relative directory once, against the working directory it was made in', () => {
+  const described = fileStore({ directory: 'relative/checkpoints' }).describe('job');
+  assert.ok(described.startsWith(join(process.cwd(), 'relative', 'checkpoints', 'job')), described);
+});
+
+test('fileStore removes the temporary file of a failed save, and leftovers of torn saves when the job is locked', () =>
+  withTempDir('store', async (directory) => {
+    const store = fileStore({ directory });
+    // A directory where the checkpoint file should go makes the rename fail.
+    await mkdir(join(directory, 'job', 'chk-4.ckpt', 'x'), { recursive: true });
+    const failed = await store.save(checkpoint(4)).catch((e: unknown) => e);
+    assert.instance(failed, Error);
+    assert.equal((await readdir(join(directory, 'job'))).filter((n) => n.endsWith('.tmp')), []);
+    await writeFile(join(directory, 'job', 'chk-5.ckpt.12345.tmp'), 'torn');
+    await (await store.lock('job')).release();
+    assert.equal((await readdir(join(directory, 'job'))).filter((n) => n.endsWith('.tmp')), []);
+  }));
+
+test('fileStore remembers the newest checkpoint it saved when that checkpoint is deleted', () =>
+  withTempDir('store', async (directory) => {
+    const store = fileStore({ directory });
+    for (const id of [1, 2, 3]) await store.save(checkpoint(id));
+    await rm(join(directory, 'job', 'chk-3.ckpt'));
+    const { checkpoint: found, newestSaved } = await store.latest('job');
+    assert.is(found?.checkpointId, 2);
+    assert.is(newestSaved, 3);
+  }));
+
+test('memoryStore returns the checkpoint with the highest id, and the newest saved', async () => {
+  const store = memoryStore();
+  await store.save(checkpoint(2));
+  await store.save(checkpoint(1));
+  const { checkpoint: found, newestSaved } = await store.latest('job');
+  assert.is(found?.checkpointId, 2);
+  assert.is(newestSaved, 2);
+});
+
 test('fileStore validates its options', () => {
   assert.throws(() => fileStore({ retain: 0 }), /retain/);
 });
 
-test('stores say where they keep checkpoints, for log lines, without a password', () => {
-  assert.is(fileStore({ directory: 'ckpt' }).location, resolve('ckpt'));
-  assert.is(memoryStore().location, 'memory');
+test("stores say where they keep a job's checkpoints, for log lines, without a password", () => {
+  assert.is(fileStore({ directory: 'ckpt' }).describe('job'), `${join(process.cwd(), 'ckpt', 'job')} (fileStore)`);
+  assert.is(memoryStore().describe('job'), 'memory of this process (memoryStore)');
   const client = new Redis({ host: '10.0.0.7', port: 6380, db: 2, password: 'secret', lazyConnect: true });
-  assert.is(redisStore({ client, keyPrefix: 'app' }).location, 'redis://10.0.0.7:6380/2 keys app:*');
+  assert.is(redisStore({ client, keyPrefix: 'app' }).describe('job'), 'redis://10.0.0.7:6380/2 keys app:job:* (redisStore)');
   client.disconnect();
 });
 

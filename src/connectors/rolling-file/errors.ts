@@ -17,8 +17,10 @@ export class RollingFileError extends OnceflowError {
 
 /**
  * A part file that a completed checkpoint counts on is gone: neither its
- * pending nor its finished name exists (commit), or neither its in-progress
- * nor its pending name (restore). Its records cannot be recovered by a retry.
+ * pending nor its finished name exists and the checkpoint was never committed
+ * (commit), or neither its in-progress nor its pending name (restore), or it
+ * is shorter than the length the checkpoint stored. Its records cannot be
+ * recovered by a retry.
  */
 export class MissingPartFileError extends OnceflowError {
   override readonly name = 'MissingPartFileError';

@@ -20,6 +20,21 @@ export class PartNames {
     this.pattern = new RegExp(`^(?:(.*)/)?(\\.)?${escape(prefix)}-(\\d+)${escape(suffix)}(?:\\.(inprogress|pending))?$`);
   }
 
+  /**
+   * The marker `.<prefix>.committed-<n>` in the sink's directory: n is the
+   * newest checkpoint whose parts the committer finished. Without an id, the
+   * base the committer appends `-<n>` to.
+   */
+  committedMarker(checkpointId?: number): string {
+    const base = posix.join(this.directory, `.${this.prefix}.committed`);
+    return checkpointId === undefined ? base : `${base}-${checkpointId}`;
+  }
+
+  /** The checkpoint ids of the committed markers among `relatives` (paths relative to the directory). */
+  committedMarkers(relatives: readonly string[]): number[] {
+    return committedMarkerIds(this.committedMarker(), this.directory, relatives);
+  }
+
   /** Full path of part `counter` of `bucket` at `stage`. */
   path(bucket: string, counter: number, stage: PartStage): string {
     const base = `${this.prefix}-${counter}${this.suffix}`;
@@ -35,4 +50,10 @@ export class PartNames {
     if (hidden !== (stage !== undefined)) return undefined;
     return { bucket, counter: Number(counter), stage: (stage as PartStage | undefined) ?? 'finished' };
   }
+}
+
+/** The ids of the markers `<base>-<n>` among `relatives`, paths relative to `directory`. */
+export function committedMarkerIds(base: string, directory: string, relatives: readonly string[]): number[] {
+  const name = `${posix.relative(directory, base)}-`;
+  return relatives.flatMap((relative) => (relative.startsWith(name) && /^\d+$/.test(relative.slice(name.length)) ? [Number(relative.slice(name.length))] : []));
 }

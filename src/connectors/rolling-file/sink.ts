@@ -1,5 +1,5 @@
 import type { CommittingSink, CommittingSinkWriter, SinkWriterContext } from '../../contracts/sink.js';
-import { ConfigurationError } from '../../errors.js';
+import { ConfigurationError, ResumeWouldDuplicateError } from '../../errors.js';
 import { defaultLineFormat } from '../shared/format.js';
 import type { PartFileWriter, RollingFileBackend } from './backend.js';
 import type { BucketAssigner } from './bucket-assigner.js';
@@ -111,6 +111,7 @@ class RollingFileWriter<T> implements CommittingSinkWriter<T, PendingPartFile, R
   // Closed by the rolling policy, made pending at the next barrier.
   private closed: OpenPart[] = [];
   private state: RollingFileWriterState | undefined;
+  private shut = false;
 
   private constructor(
     private readonly settings: WriterSettings<T>,
@@ -123,37 +124,84 @@ class RollingFileWriter<T> implements CommittingSinkWriter<T, PendingPartFile, R
    * length) and delete every other hidden part of this sink: those were
    * written after that checkpoint, which is where the job resumes from. The
    * committer has already finished the checkpoint's pending parts.
+   *
+   * First, though, the sink refuses to write again what it committed: when
+   * its committed marker names a checkpoint newer than the restored one (the
+   * newest checkpoints are gone from the store), or the job starts from
+   * scratch beside finished parts of its own, unless the user set
+   * `replayCommittedOutput`.
    */
   static async restore<T>(settings: WriterSettings<T>, prefix: string, context: SinkWriterContext<RollingFileWriterState>): Promise<RollingFileWriter<T>> {
     const { backend, directory } = settings;
     const names = new PartNames(directory, prefix, settings.partSuffix);
     const restored = context.restoredState;
+    const restoredId = context.restoredCheckpointId;
+    const listed = await backend.list(directory);
+    const markers = names.committedMarkers(listed);
+    const newestCommitted = Math.max(0, ...markers);
+    const finished = listed.flatMap((relative) => {
+      const part = names.parse(relative);
+      return part?.stage === 'finished' ? [part] : [];
+    });
+    if (!context.replayCommittedOutput && (newestCommitted > restoredId || (restoredId === 0 && finished.length > 0))) {
+      const committed =
+        newestCommitted > 0
+          ? `committed the part files of checkpoint ${newestCommitted} of job '${context.jobId}' (marker ${names.committedMarker(newestCommitted)})`
+          : `holds ${finished.length} finished part file(s) of job '${context.jobId}' (${names.path(finished[0]!.bucket, finished[0]!.counter, 'finished')}${finished.length > 1 ? ', ...' : ''})`;
+      const resume =
+        restoredId > 0
+          ? `the job resumes from checkpoint ${restoredId}: the newer checkpoints are gone from its snapshot store, or unreadable`
+          : 'the job starts from scratch: its snapshot store has no checkpoint of it (its directory deleted, or a relative store directory seen from another working directory?)';
+      throw new ResumeWouldDuplicateError(
+        `rolling file sink ${directory} ${committed}, but ${resume}; going on would write that output again. ` +
+          `Either point the job at the store that holds its checkpoints, or start over knowingly: move the job's part files away, ` +
+          `or set checkpoints.replayCommittedOutput: true to write the output after checkpoint ${restoredId} again.`,
+        newestCommitted,
+        restoredId,
+      );
+    }
     const writer = new RollingFileWriter(settings, names, restored?.nextCounter ?? 0);
     const resumed = new Set<string>();
     try {
+      // Replaying on purpose: forget what was committed after the restored checkpoint, or the next restore would refuse again.
+      for (const id of markers) if (id > restoredId) await backend.delete(names.committedMarker(id));
       for (const part of restored?.inProgress ?? []) {
         const path = names.path(part.bucket, part.counter, 'inprogress');
-        if ((await backend.size(path)) === undefined) {
+        let size = await backend.size(path);
+        if (size === undefined) {
           // Rolled after the checkpoint and made pending by a later barrier whose checkpoint never completed.
           const pending = names.path(part.bucket, part.counter, 'pending');
-          if ((await backend.size(pending)) === undefined) {
+          if ((await backend.size(pending)) !== undefined) {
+            await backend.rename(pending, path);
+            size = await backend.size(path);
+          } else if ((await backend.size(names.path(part.bucket, part.counter, 'finished'))) !== undefined) {
+            // Finished by a later checkpoint (replayed on purpose): its first validLength bytes are committed; go on in a new part.
+            continue;
+          } else {
             throw new MissingPartFileError(
-              `checkpoint ${context.restoredCheckpointId} left part file ${path} in progress with ${part.validLength} bytes, but it is gone: those records are lost`,
+              `checkpoint ${restoredId} left part file ${path} in progress with ${part.validLength} bytes, but it is gone: those records are lost`,
               path,
             );
           }
-          await backend.rename(pending, path);
+        }
+        if ((size ?? 0) < part.validLength) {
+          // Growing it back would pad it with NUL bytes where records were.
+          throw new MissingPartFileError(
+            `checkpoint ${restoredId} left part file ${path} in progress with ${part.validLength} bytes, but it has only ${size} now: ` +
+              `${part.validLength - (size ?? 0)} bytes of records are lost (was it truncated or rewritten by something else?)`,
+            path,
+          );
         }
         const partWriter = await backend.resume(path, part.validLength);
         writer.open.set(part.bucket, { ...part, size: part.validLength, lastWriteAt: settings.now(), writer: partWriter });
         resumed.add(path);
       }
-      for (const relative of await backend.list(directory)) {
+      for (const relative of listed) {
         const part = names.parse(relative);
         if (!part) continue;
         const path = names.path(part.bucket, part.counter, part.stage);
         if (part.stage === 'finished') writer.nextCounter = Math.max(writer.nextCounter, part.counter + 1);
-        else if (!resumed.has(path)) await backend.delete(path);
+        else if (!resumed.has(path) && !(part.stage === 'pending' && resumed.has(names.path(part.bucket, part.counter, 'inprogress')))) await backend.delete(path);
       }
     } catch (error) {
       await writer.close();
@@ -181,7 +229,7 @@ class RollingFileWriter<T> implements CommittingSinkWriter<T, PendingPartFile, R
     for (const part of this.closed) {
       const pending = this.names.path(part.bucket, part.counter, 'pending');
       await this.settings.backend.rename(this.names.path(part.bucket, part.counter, 'inprogress'), pending);
-      committables.push({ pending, finished: this.names.path(part.bucket, part.counter, 'finished') });
+      committables.push({ pending, finished: this.names.path(part.bucket, part.counter, 'finished'), marker: this.names.committedMarker() });
     }
     this.closed = [];
     this.state = {
@@ -197,6 +245,7 @@ class RollingFileWriter<T> implements CommittingSinkWriter<T, PendingPartFile, R
   }
 
   async close(): Promise<void> {
+    this.shut = true;
     const parts = [...this.open.values()];
     this.open.clear();
     // Whatever was not persisted at a barrier is cut off by the next restore anyway.
@@ -205,7 +254,13 @@ class RollingFileWriter<T> implements CommittingSinkWriter<T, PendingPartFile, R
 
   private async openPart(bucket: string, now: number): Promise<OpenPart> {
     const counter = this.nextCounter++;
-    const writer = await this.settings.backend.create(this.names.path(bucket, counter, 'inprogress'));
+    const path = this.names.path(bucket, counter, 'inprogress');
+    const writer = await this.settings.backend.create(path);
+    if (this.shut) {
+      // A write that was under way when the job went down: nothing may hold the file open after close().
+      await writer.abandon();
+      throw new Error(`rollingFileSink: part ${path} was opened after the writer was closed`);
+    }
     const part: OpenPart = { bucket, counter, writer, size: 0, openedAt: now, lastWriteAt: now };
     this.open.set(bucket, part);
     return part;

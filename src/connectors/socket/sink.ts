@@ -15,17 +15,17 @@ export interface SocketSinkOptions<T> {
   /** The server's TCP port. */
   readonly port: number;
   /** Turns a record into its line (without the newline). Default: strings as they are, anything else as JSON. */
-  readonly format?: (record: T) => string;
+  readonly format?: ((record: T) => string) | undefined;
   /** Backoff and attempts when the connection is lost, cannot be made, or the server breaks the acknowledgement protocol. */
-  readonly reconnect?: ReconnectOptions;
+  readonly reconnect?: ReconnectOptions | undefined;
   /** Longest wait for one connection attempt, in ms. Default 10 000. */
-  readonly connectTimeout?: number;
+  readonly connectTimeout?: number | undefined;
   /**
    * With `'line-count'`: longest wait, from a checkpoint barrier, for the
    * server to acknowledge the lines written before it, in ms; past it the job
    * fails with a retriable {@link SocketAcknowledgementTimeoutError}. Default 30 000.
    */
-  readonly ackTimeout?: number;
+  readonly ackTimeout?: number | undefined;
   /**
    * How the sink learns what the server received:
    * - `'line-count'`: the server writes back, as a line, how many lines it has
@@ -37,7 +37,7 @@ export interface SocketSinkOptions<T> {
    *   drop the sink notices before a barrier sends them again, but bytes in
    *   flight when a connection dies after a barrier are lost: at-most-once.
    */
-  readonly acknowledgements?: 'none' | 'line-count';
+  readonly acknowledgements?: 'none' | 'line-count' | undefined;
 }
 
 /**
@@ -50,7 +50,9 @@ export interface SocketSinkOptions<T> {
  * acknowledgement protocol fails it with a {@link SocketProtocolError}.
  */
 export function socketSink<T>(options: SocketSinkOptions<T> & { readonly acknowledgements: 'line-count' }): FlushingSink<T, 'at-least-once'>;
-export function socketSink<T>(options: SocketSinkOptions<T> & { readonly acknowledgements?: 'none' }): FlushingSink<T, 'at-most-once'>;
+export function socketSink<T>(options: SocketSinkOptions<T> & { readonly acknowledgements?: 'none' | undefined }): FlushingSink<T, 'at-most-once'>;
+/** A mode known only at run time (from configuration): the type says it may be either, so the pipeline counts it as at-most-once. */
+export function socketSink<T>(options: SocketSinkOptions<T>): FlushingSink<T, 'at-least-once' | 'at-most-once'>;
 export function socketSink<T>(options: SocketSinkOptions<T>): FlushingSink<T, 'at-least-once' | 'at-most-once'> {
   const connection = connectionSettings('socketSink', options);
   const { acknowledgements = 'none', ackTimeout = 30_000 } = options;

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { collectionSource, CorruptCheckpointError, pipeline } from 'onceflow';
+import { collectionSource, CorruptCheckpointError, JobLockedError, pipeline } from 'onceflow';
 import { redisStore } from 'onceflow/redis';
 import type { Checkpoint, JobHandle } from 'onceflow';
 import { memorySink } from 'onceflow/testing';
@@ -47,6 +47,35 @@ test('redisStore passes over an altered checkpoint to the one before, and says s
   assert.is(found?.checkpointId, 1);
   assert.instance(corrupt[0], CorruptCheckpointError);
   assert.match(corrupt[0]!.message, /fails its SHA-256 checksum/);
+});
+
+test('redisStore: one lock per job, renewed while held, released for the next runner, and lost with its lease', async () => {
+  const store = redisStore({ client: redis, keyPrefix: `${prefix}:d`, lockLease: 300 });
+  const lock = await store.lock('job');
+  // Renewed: still held after more than one lease.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const error = await redisStore({ client: redis, keyPrefix: `${prefix}:d` }).lock('job').catch((e: unknown) => e);
+  assert.instance(error, JobLockedError);
+  assert.match((error as JobLockedError).holder, new RegExp(`^pid ${process.pid} on host `));
+  assert.match(String(error), /redis key .*:d:job:lock, is held/);
+  await lock.release();
+  const next = await store.lock('job');
+  await next.release();
+  // A runner that died: its key without renewal expires after its lease.
+  await redis.set(`${prefix}:d:job:lock`, 'pid 1 on host gone', 'PX', 100);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await (await store.lock('job')).release();
+});
+
+test('redisStore remembers the newest checkpoint saved when its key is deleted', async () => {
+  const store = redisStore({ client: redis, keyPrefix: `${prefix}:e` });
+  await store.save(checkpoint(1));
+  await store.save(checkpoint(2));
+  await redis.del(`${prefix}:e:job:checkpoint:2`);
+  await redis.zrem(`${prefix}:e:job:checkpoints`, '2');
+  const { checkpoint: found, newestSaved } = await store.latest('job');
+  assert.is(found?.checkpointId, 1);
+  assert.is(newestSaved, 2);
 });
 
 test('a job stopped mid-stream resumes from its checkpoint in Redis with nothing lost or repeated', async () => {

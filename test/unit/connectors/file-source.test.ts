@@ -201,11 +201,11 @@ test("file source: with monitoring, a new file that reuses a finished file's nam
   await withTempDir('fs-reuse', async (dir) => {
     await writeFile(join(dir, 'data.txt'), 'first 1\nfirst 2\n');
     const running = startSource(fileSource({ path: dir, monitorInterval: 10 }));
-    await new Promise((r) => setTimeout(r, 50));
+    while (running.records.length < 2) await new Promise((r) => setTimeout(r, 5));
     await unlink(join(dir, 'data.txt'));
     await writeFile(join(dir, '.tmp'), 'second 1\nsecond 2\nsecond 3\n');
     await rename(join(dir, '.tmp'), join(dir, 'data.txt'));
-    await new Promise((r) => setTimeout(r, 80));
+    while (running.records.length < 5) await new Promise((r) => setTimeout(r, 5));
     // Taken after the second file was read: it is in `seen` under its own identity, so a restore does not read it again.
     const checkpoint = running.checkpoint();
     await running.close();

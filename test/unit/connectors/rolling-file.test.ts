@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   basePathBuckets,
@@ -10,6 +10,7 @@ import {
   defaultRollingPolicy,
   keyBuckets,
   MissingPartFileError,
+  ResumeWouldDuplicateError,
   rollingFileSink,
 } from 'onceflow';
 import type { CommittingSinkWriter, PendingPartFile, RollingFileSinkOptions, RollingFileWriterState } from 'onceflow';
@@ -18,11 +19,11 @@ import { withTempDir } from '../../temp-dir.js';
 
 type Writer = CommittingSinkWriter<string, PendingPartFile, RollingFileWriterState>;
 
-function open(options: RollingFileSinkOptions<string>, restoredCheckpointId = 0, restoredState?: RollingFileWriterState) {
+function open(options: RollingFileSinkOptions<string>, restoredCheckpointId = 0, restoredState?: RollingFileWriterState, replayCommittedOutput = false) {
   const sink = rollingFileSink<string>(options);
   const committer = sink.createCommitter?.();
   if (!committer) throw new Error('a rolling file sink has a committer');
-  const writer = Promise.resolve(sink.createWriter({ jobId: 'job', taskId: 'sink-rolling-file', restoredCheckpointId, restoredState })) as Promise<Writer>;
+  const writer = Promise.resolve(sink.createWriter({ jobId: 'job', taskId: 'sink-rolling-file', restoredCheckpointId, restoredState, replayCommittedOutput })) as Promise<Writer>;
   return { writer, committer };
 }
 
@@ -37,7 +38,8 @@ async function checkpoint(writer: Writer, id: number, final = false): Promise<{ 
 
 async function tree(dir: string): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
-  for (const name of (await readdir(dir, { recursive: true })).sort()) {
+  // The committed marker is checked by the tests about it.
+  for (const name of (await readdir(dir, { recursive: true })).sort().filter((n) => !/\.committed-\d+$/.test(n))) {
     const content = await readFile(join(dir, name), 'utf8').catch(() => undefined);
     if (content !== undefined) files[name] = content;
   }
@@ -92,11 +94,14 @@ test('rolling sink: restore truncates the in-progress part to its valid length, 
   });
 });
 
-test('rolling sink: a fresh start never reuses the name of a finished part', async () => {
+test('rolling sink: a fresh start beside finished parts of its job refuses; started over on purpose, it never reuses their names', async () => {
   await withTempDir('rf-fresh', async (dir) => {
     await writeFile(join(dir, 'part-job-7'), 'old\n');
     await writeFile(join(dir, '.part-job-9.inprogress'), 'leftover of a run without a checkpoint\n');
-    const { writer: opening, committer } = open({ directory: dir, bucketAssigner: basePathBuckets() });
+    const refused = await open({ directory: dir, bucketAssigner: basePathBuckets() }).writer.catch((e: unknown) => e);
+    assert.instance(refused, ResumeWouldDuplicateError);
+    assert.match(String(refused), /holds 1 finished part file\(s\) of job 'job' \(.*part-job-7\), but the job starts from scratch.*replayCommittedOutput: true/);
+    const { writer: opening, committer } = open({ directory: dir, bucketAssigner: basePathBuckets() }, 0, undefined, true);
     const writer = await opening;
     await writeAll(writer, ['new']);
     await commitWith(committer, (await checkpoint(writer, 1, true)).committables, 1);
@@ -122,6 +127,67 @@ test('rolling sink: commit of a part that is neither pending nor finished, or re
     assert.match(String(error), /part-job-0.*records are lost/);
     const restore = await open(options, 1, state).writer.catch((e: unknown) => e);
     assert.instance(restore, MissingPartFileError);
+  });
+});
+
+test('rolling sink: an in-progress part shorter than its stored length fails the restore clearly, without NUL padding', async () => {
+  await withTempDir('rf-short', async (dir) => {
+    const options = { directory: dir, bucketAssigner: basePathBuckets() };
+    const first = open(options);
+    const writer = await first.writer;
+    await writeAll(writer, ['aaaa', 'bbbb']);
+    const { state } = await checkpoint(writer, 1);
+    await writer.close();
+    await truncate(join(dir, '.part-job-0.inprogress'), 3);
+    const error = await open(options, 1, state).writer.catch((e: unknown) => e);
+    assert.instance(error, MissingPartFileError);
+    assert.match(String(error), /\.part-job-0\.inprogress in progress with 10 bytes, but it has only 3 now: 7 bytes of records are lost/);
+    assert.equal(await readFile(join(dir, '.part-job-0.inprogress'), 'utf8'), 'aaa', 'left as it was found');
+  });
+});
+
+test('rolling sink: a finished part a consumer removed after its checkpoint was committed does not block a restore', async () => {
+  await withTempDir('rf-consumed', async (dir) => {
+    const options = { directory: dir, bucketAssigner: basePathBuckets() };
+    const first = open(options);
+    const writer = await first.writer;
+    await writeAll(writer, ['x', 'y']);
+    const one = await checkpoint(writer, 1, true);
+    await commitWith(first.committer, one.committables, 1);
+    await writer.close();
+    assert.equal(await readdir(dir).then((n) => n.sort()), ['.part-job.committed-1', 'part-job-0']);
+    await rm(join(dir, 'part-job-0'));
+    // The restart commits checkpoint 1 again, as after any crash.
+    const second = open(options, 1, one.state);
+    await commitWith(second.committer, one.committables, 1);
+    const restored = await second.writer;
+    await writeAll(restored, ['z']);
+    const two = await checkpoint(restored, 2, true);
+    await commitWith(second.committer, two.committables, 2);
+    assert.equal(await tree(dir), { 'part-job-1': 'z\n' });
+    await restored.close();
+  });
+});
+
+test('rolling sink: restored from a checkpoint older than the newest it committed, it refuses unless told to replay', async () => {
+  await withTempDir('rf-behind', async (dir) => {
+    const options = { directory: dir, bucketAssigner: basePathBuckets(), rollingPolicy: defaultRollingPolicy({ maxPartSize: 2 }) };
+    const first = open(options);
+    const writer = await first.writer;
+    await writeAll(writer, ['a']);
+    const one = await checkpoint(writer, 1);
+    await commitWith(first.committer, one.committables, 1);
+    await writeAll(writer, ['b']);
+    const two = await checkpoint(writer, 2);
+    await commitWith(first.committer, two.committables, 2);
+    await writer.close();
+    const refused = await open(options, 1, one.state).writer.catch((e: unknown) => e);
+    assert.instance(refused, ResumeWouldDuplicateError);
+    assert.match(String(refused), /committed the part files of checkpoint 2 of job 'job' .*but the job resumes from checkpoint 1/);
+    assert.equal((refused as ResumeWouldDuplicateError).newestCheckpointId, 2);
+    const replaying = await open(options, 1, one.state, true).writer;
+    await replaying.close();
+    assert.equal((await readdir(dir)).filter((n) => n.includes('.committed-')), [], 'replayed on purpose: the marker no longer stops restores from 1');
   });
 });
 

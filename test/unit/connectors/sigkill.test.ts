@@ -26,7 +26,7 @@ test('rolling file sink fed by the file source: SIGKILLed three times, its finis
     // Part counters grow with the input, so the parts in counter order hold the input in order.
     const files = (await readdir(out)).sort((a, b) => Number(a.split('-').pop()) - Number(b.split('-').pop()));
     assert.ok(files.length > 1, `the size policy rolled several parts, got ${files.join(', ')}`);
-    assert.ok(files.every((f) => !f.startsWith('.')), `no in-progress or pending part is left: ${files.join(', ')}`);
+    assert.ok(files.every((f) => !/^\..*\.(inprogress|pending)$/.test(f)), `no in-progress or pending part is left: ${files.join(', ')}`);
     const lines: string[] = [];
     for (const f of files) lines.push(...(await readFile(join(out, f), 'utf8')).split('\n').filter((l) => l.length > 0));
     assert.is(lines.length, expected.length, 'as many lines as input records');

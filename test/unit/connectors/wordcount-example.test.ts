@@ -9,7 +9,8 @@ import { withTempDir } from '../../temp-dir.js';
 const example = fileURLToPath(new URL('../../../examples/wordcount.ts', import.meta.url));
 const tsx = import.meta.resolve('tsx');
 
-// Run the example in `cwd` (where it keeps .onceflow); with `interrupt`, send that signal once its first checkpoint is stored.
+// Run the example in `cwd` (where it keeps .onceflow); with `interrupt`, send that signal once a checkpoint is stored and
+// output is being written (on a loaded machine the first checkpoint can come before the first record).
 function runExample(cwd: string, input: string, interrupt?: NodeJS.Signals): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--conditions=onceflow-source', '--import', tsx, example, input], {
@@ -24,12 +25,13 @@ function runExample(cwd: string, input: string, interrupt?: NodeJS.Signals): Pro
       stderr += c.toString();
     });
     const checkpoints = join(cwd, '.onceflow', 'checkpoints', 'wordcount');
+    const output = join(cwd, '.onceflow', 'output', 'wordcount');
     const timer = setInterval(() => {
       if (!interrupt) return;
-      readdir(checkpoints).then(
-        (names) => {
+      Promise.all([readdir(checkpoints), readdir(output)]).then(
+        ([stored, written]) => {
           // Once: a second signal stops the job without its final checkpoint.
-          if (names.length === 0 || !interrupt) return;
+          if (stored.length === 0 || written.length === 0 || !interrupt) return;
           child.kill(interrupt);
           interrupt = undefined;
         },
@@ -65,7 +67,7 @@ test('the main example, sent SIGTERM, drains: no in-progress part is left, and a
     const afterDrain = await readdir(output);
     assert.ok(afterDrain.length > 0, 'the drained run finished its parts');
     assert.equal(
-      afterDrain.filter((n) => n.startsWith('.')),
+      afterDrain.filter((n) => /\.(inprogress|pending)$/.test(n)),
       [],
       'draining leaves no in-progress or pending part',
     );
@@ -77,7 +79,7 @@ test('the main example, sent SIGTERM, drains: no in-progress part is left, and a
       assert.match(last.stderr, /restoring from checkpoint \d+/, 'the next run resumes from the drained checkpoint');
     }
     const names = await readdir(output);
-    assert.ok(names.every((n) => !n.startsWith('.')), 'no hidden part is left');
+    assert.ok(names.every((n) => !/^\..*\.(inprogress|pending)$/.test(n)), 'no hidden part is left');
     const counts = new Map<string, number>();
     let updates = 0;
     for (const name of names) {

@@ -335,7 +335,12 @@ class StreamsReader<T> implements SplitReader<T, RedisStreamSplit, RedisStreamPo
         if (!raw || !after(id, state.lastId)) continue;
         const fields: Record<string, string> = {};
         for (let i = 0; i + 1 < raw.length; i += 2) fields[raw[i] as string] = raw[i + 1] as string;
-        records.push(this.settings.decoder({ stream, id, fields }));
+        try {
+          records.push(this.settings.decoder({ stream, id, fields }));
+        } catch (cause) {
+          // Reading again meets the same entry: name it, and never skip it.
+          throw new RedisStreamReadError([stream], `entry ${id} could not be decoded: ${messageOf(cause)}`, { cause, retriable: false });
+        }
         ids.push(id);
       }
       if (ids.length === 0) continue;

@@ -74,6 +74,22 @@ test('a key that is not a stream fails with RedisStreamReadError naming it', asy
   await redis.del(key);
 });
 
+test('an entry the decoder rejects fails with RedisStreamReadError naming stream and entry id', async () => {
+  const key = uniqueName('onceflow:stream');
+  const id = await redis.xadd(key, '*', 'n', 'not a number');
+  const decoder = (entry: RedisStreamEntry): number => {
+    const n = Number(entry.fields['n']);
+    if (Number.isNaN(n)) throw new Error(`n is ${entry.fields['n']}`);
+    return n;
+  };
+  const { error } = await readSource(redisStreamsSource({ client: redis, streams: [key], block: 50, decoder }));
+  assert.instance(error, RedisStreamReadError);
+  assert.match((error as Error).message, key);
+  assert.match((error as Error).message, String(id));
+  assert.match((error as Error).message, 'not a number');
+  await redis.del(key);
+});
+
 test('a consumer group acknowledges entries once the checkpoint covering them completes', async () => {
   const key = uniqueName('onceflow:stream');
   await addStream(key, ['a', 'b', 'c']);

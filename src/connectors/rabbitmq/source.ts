@@ -373,7 +373,7 @@ class RabbitMqReader<T> implements SplitReader<T, RabbitMqSplit, Position> {
     state.toAcknowledge = rest;
     if (!channel || due.length === 0) return;
     try {
-      for (const delivery of due) channel.ack(delivery.message);
+      acknowledgeAll(channel, due, rest);
       // The broker handles a channel's methods in order: once this answers, the acknowledgements before it took effect.
       await channel.checkQueue(state.queue);
     } catch (error) {
@@ -539,3 +539,18 @@ class RabbitMqReader<T> implements SplitReader<T, RabbitMqSplit, Position> {
   }
 }
 
+
+/**
+ * Acknowledge `due` on `channel`: with one `multiple` acknowledgement of the
+ * newest when nothing older on the channel stays unacknowledged (the usual
+ * case: a checkpoint covers a prefix of the deliveries), else one by one.
+ */
+function acknowledgeAll(channel: Channel, due: readonly Delivery[], staying: readonly Delivery[]): void {
+  let newest = due[0] as Delivery;
+  for (const delivery of due) if (delivery.message.fields.deliveryTag > newest.message.fields.deliveryTag) newest = delivery;
+  const upTo = newest.message.fields.deliveryTag;
+  // Deliveries still buffered came after every emitted one, so only those staying unacknowledged can be older.
+  const olderStays = staying.some((delivery) => delivery.channel === channel && delivery.message.fields.deliveryTag < upTo);
+  if (olderStays) for (const delivery of due) channel.ack(delivery.message);
+  else channel.ack(newest.message, true);
+}

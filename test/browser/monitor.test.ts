@@ -36,7 +36,8 @@ test('the monitor page shows a running job, its checkpoints, its restart and its
     monitor: { port: 0 },
     logger: quiet,
   })
-    .from(collectionSource(Array.from({ length: 5_000_000 }, (_, i) => i), { chunkSize: 64 }))
+    // Long enough to outlast every wait below on a fast, idle machine (records flow at about a million a second).
+    .from(collectionSource(Array.from({ length: 20_000_000 }, (_, i) => i), { chunkSize: 64 }))
     .pipe(
       map((x: number) => {
         // Once, after a checkpoint: the restart resumes from it.

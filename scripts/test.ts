@@ -18,7 +18,6 @@ import { messageOf } from '../src/errors.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsc = `${root}node_modules/typescript/bin/tsc`;
-const uvu = `${root}node_modules/uvu/bin.js`;
 
 let passed = 0;
 let failed = 0;
@@ -64,7 +63,7 @@ async function browserPhase(dir: string): Promise<void> {
 async function uvuPhase(label: string, dir: string, env?: NodeJS.ProcessEnv): Promise<void> {
   if (!existsSync(`${root}${dir}`)) return;
   let total = 0;
-  await run(label, process.execPath, ['--conditions=onceflow-source', '--import', 'tsx', uvu, dir, '\\.test\\.ts$', '--color=false'], env, (out) => {
+  await run(label, process.execPath, ['--conditions=onceflow-source', '--import', 'tsx', `${root}scripts/run-suites.ts`, dir, '\\.test\\.ts$'], env, (out) => {
     const count = (name: string): number => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(out)?.[1] ?? 0);
     total = count('Total');
     passed += count('Passed');

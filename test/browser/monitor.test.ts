@@ -79,7 +79,7 @@ test('the monitor page shows a running job, its checkpoints, its restart and its
     // The restart, with its error, and the password in the URL masked.
     await page.getByTestId('restarts-row').first().waitFor({ timeout: waitMs });
     const restart = await page.getByTestId('restarts-row').first().textContent();
-    assert.match(restart ?? '', /^2.*OperatorError: operator \S+ failed on record \d+ from 0-collection split collection at position \d+: lost the cache at redis:\/\/app:\*\*\*@cache\.internal:6379 at record \d+$/);
+    assert.match(restart ?? '', /^2.*OperatorError: operator \S+ failed on record \d+ from 0-collection split collection at position \S+: lost the cache at redis:\/\/app:\*\*\*@cache\.internal:6379 at record \d+$/);
     await page.getByTestId('job-attempt').filter({ hasText: '2' }).waitFor({ timeout: waitMs });
 
     // Checkpoints keep completing after the restart; the history has Flink's columns.

@@ -134,7 +134,7 @@ test('counts go on across restarts, and each restart is recorded with its error'
   assert.is(m.restarts.length, 1);
   assert.is(m.restarts[0]?.attempt, 2);
   assert.is(m.restarts[0]?.errorName, 'OperatorError');
-  assert.match(m.restarts[0]?.error ?? '', /^operator 0-map failed on record \d+ from 0-collection split collection at position \d+: injected at \d+$/);
+  assert.match(m.restarts[0]?.error ?? '', /^operator 0-map failed on record \d+ from 0-collection split collection at position \S+: injected at \d+$/);
   assert.ok(m.checkpoints.restoredFrom !== undefined && m.checkpoints.restoredFrom > 0);
   // A checkpoint in progress when the attempt failed is counted as failed, as its row says.
   assert.is(m.checkpoints.failed, m.checkpoints.history.filter((c) => c.status === 'failed').length);

@@ -123,7 +123,7 @@ test('the logger gets structured lines at start, checkpoint, restart, restore, d
   assert.type(checkpoint.checkpointId, 'number');
   const restart = find('warn', /restarting from its latest checkpoint in 1 ms/).fields;
   assert.is(restart.attempt, 2);
-  assert.match((restart.err as Error).message, /^operator 0-map failed on record \d+ from 0-collection split collection at position \d+: injected$/);
+  assert.match((restart.err as Error).message, /^operator 0-map failed on record \d+ from 0-collection split collection at position \S+: injected$/);
   const restore = find('info', /^restoring from checkpoint \d+$/).fields;
   assert.equal({ ...restore, checkpointId: 0 }, { jobId: 'logged', attempt: 2, checkpointId: 0, store: 'memory of this process (memoryStore)' });
   find('info', /^draining/);

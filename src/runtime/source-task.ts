@@ -60,6 +60,7 @@ export class SourceTask<T> implements BarrierInjector {
   private readonly enumerator: SplitEnumerator<SourceSplit, unknown>;
   private readonly splits = new Map<string, SplitState>();
   private subscriber: Subscriber<T | Marker> | undefined;
+  private finalBarrierSent = false;
   private noMoreSplits = false;
   private paused = false;
   private exhausted = false;
@@ -113,7 +114,9 @@ export class SourceTask<T> implements BarrierInjector {
           this.schedule();
         })
         .catch((error: unknown) => this.fail(error));
-      return () => void this.close();
+      // After the final barrier the reader stays open: the final checkpoint's completion still reaches it
+      // (a queue acknowledges, a consumer group commits), and the job closes it once that is done.
+      return () => void (this.finalBarrierSent ? undefined : this.close());
     });
   }
 
@@ -125,7 +128,10 @@ export class SourceTask<T> implements BarrierInjector {
   inject(barrier: CheckpointBarrier): SourceCheckpoint {
     const state = this.finalState ?? this.snapshot();
     this.subscriber?.next(barrier);
-    if (barrier.final) this.subscriber?.complete();
+    if (barrier.final) {
+      this.finalBarrierSent = true;
+      this.subscriber?.complete();
+    }
     return state;
   }
 

@@ -3,8 +3,8 @@ import * as assert from 'uvu/assert';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
-const entryPoints = ['../../src/index.ts', '../../src/testing/index.ts', '../../src/redis.ts', '../../src/kafka.ts', '../../src/opentelemetry.ts', '../../src/kinesis.ts', '../../src/x.ts'].map((p) =>
-  fileURLToPath(new URL(p, import.meta.url)),
+const entryPoints = ['../../src/index.ts', '../../src/testing/index.ts', '../../src/redis.ts', '../../src/kafka.ts', '../../src/opentelemetry.ts', '../../src/kinesis.ts', '../../src/x.ts', '../../src/rabbitmq.ts'].map(
+  (p) => fileURLToPath(new URL(p, import.meta.url)),
 );
 
 test('every public export has a doc comment', () => {

@@ -1,0 +1,67 @@
+// Runs a job script in child processes and SIGKILLs each after a random number of
+// completed checkpoints, for unbounded sources (queues, streams): the last run is
+// stopped by the test with SIGTERM (a drain) once `done()` says the output is complete.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** Options of {@link killAndFinish}. */
+export interface KillAndFinishOptions {
+  readonly kills: number;
+  /** A killed run gets between 1 and this many completed checkpoints first. Default 3. */
+  readonly maxCheckpoints?: number;
+  readonly random: () => number;
+  /** Whether the output holds everything: then the last run is drained. */
+  readonly done: () => Promise<boolean>;
+  /** Longest the last run may take to complete the output, in ms. Default 60 000. */
+  readonly timeout?: number;
+}
+
+function spawnJob(script: URL, args: string[]): { child: ChildProcess; checkpoints: () => number; output: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
+  const child = spawn(process.execPath, ['--conditions=onceflow-source', '--import', 'tsx', fileURLToPath(script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  return { child, checkpoints: () => (stdout.match(/^checkpoint /gm) ?? []).length, output: () => `${stdout.slice(-500)}\n${stderr.slice(-2000)}`, exited };
+}
+
+async function until(condition: () => boolean | Promise<boolean>, timeout: number, what: () => string): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Kill `kills` runs, then run once more until `done()`, and drain it. Returns the checkpoints each killed run had completed. */
+export async function killAndFinish(script: URL, args: string[], options: KillAndFinishOptions): Promise<number[]> {
+  const atKill: number[] = [];
+  for (let run = 0; run < options.kills; run++) {
+    const job = spawnJob(script, args);
+    const target = 1 + Math.floor(options.random() * (options.maxCheckpoints ?? 3));
+    let ended = false;
+    void job.exited.then(() => (ended = true));
+    await until(() => ended || job.checkpoints() >= target, 30_000, () => `${target} checkpoints of run ${run + 1}:\n${job.output()}`);
+    if (ended) throw new Error(`run ${run + 1} ended before it was killed:\n${job.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, Math.floor(options.random() * 50)));
+    job.child.kill('SIGKILL');
+    await job.exited;
+    atKill.push(job.checkpoints());
+  }
+  const last = spawnJob(script, args);
+  let ended = false;
+  void last.exited.then(() => (ended = true));
+  try {
+    await until(async () => ended || (await options.done()), options.timeout ?? 60_000, () => `the last run to complete the output:\n${last.output()}`);
+  } catch (error) {
+    last.child.kill('SIGKILL');
+    throw error;
+  }
+  if (ended) throw new Error(`the last run ended by itself:\n${last.output()}`);
+  last.child.kill('SIGTERM');
+  const { code } = await last.exited;
+  if (code !== 0) throw new Error(`the last run exited with ${code} after SIGTERM:\n${last.output()}`);
+  return atKill;
+}

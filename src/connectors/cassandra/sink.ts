@@ -46,6 +46,12 @@ export interface CassandraWriteAheadOptions {
   readonly committerTable: string;
   /** Consistency level of the committer table's reads and writes. Default `LOCAL_QUORUM`. */
   readonly committerConsistency?: number;
+  /**
+   * Records held for the next checkpoint at most while a commit is applying
+   * the previous one: then `write` waits for that commit, and so, through flow
+   * control, do the sources. Default 50 000.
+   */
+  readonly maxPendingRecords?: number;
 }
 
 /** What a checkpoint holds for the write-ahead mode: the records it covers, applied once it completes. */
@@ -130,6 +136,10 @@ export function cassandraSink<T>(
   }
   if (!statement.idempotent) throw new ConfigurationError(`cassandraSink writeAhead: ${notIdempotentForWriteAhead}, and '${statement.query}' is declared idempotent: false`);
   const committer = committerTable(client, writeAhead);
+  const maxPending = writeAhead.maxPendingRecords ?? 50_000;
+  if (!Number.isInteger(maxPending) || maxPending < 1) throw new ConfigurationError(`cassandraSink writeAhead.maxPendingRecords must be a whole number >= 1, got ${maxPending}`);
+  // The commit applying a checkpoint now, if any: the writer (of this process) waits on it when it holds too much.
+  let applying: Promise<void> | undefined;
   return {
     name: 'cassandra-write-ahead',
     kind: 'committing',
@@ -143,6 +153,8 @@ export function cassandraSink<T>(
       return {
         write(record: T) {
           pending.push(record);
+          // Only while a commit runs: otherwise the barrier that takes the pending records is behind this write.
+          if (pending.length >= maxPending && applying) return applying;
         },
         prepareCommit(checkpointId: number) {
           if (pending.length === 0) return [];
@@ -166,8 +178,16 @@ export function cassandraSink<T>(
               request.signalAlreadyCommitted();
               continue;
             }
-            await applyAll(createStatementWriter(), records);
-            await committer.markApplied(jobId, sinkId, checkpointId);
+            const applied = applyAll(createStatementWriter(), records).then(() => committer.markApplied(jobId, sinkId, checkpointId));
+            applying = applied.then(
+              () => undefined,
+              () => undefined,
+            );
+            try {
+              await applied;
+            } finally {
+              applying = undefined;
+            }
           } catch (error) {
             if (!isRetriable(error)) request.signalFailedWithKnownReason(error);
             else if (request.retries < 5) request.retryLater();

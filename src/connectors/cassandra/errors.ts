@@ -17,9 +17,14 @@ const transientCodes = new Set([
 // The driver's own conditions that clear up: no host reachable, a request timed out client-side, every connection busy.
 const transientNames = new Set(['NoHostAvailableError', 'OperationTimedOutError', 'BusyConnectionError']);
 
+const unknownSchema = /\b(?:keyspace|table) \S+ does not exist|unconfigured table/i;
+
 /** Whether a cassandra-driver error may go away when the statement is sent again. */
 export function isTransientCassandraError(error: unknown): boolean {
   const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown };
+  // A keyspace or table a coordinator does not know yet: schema changes reach the nodes of a
+  // cluster one after another, and a node rebuilt empty gets its schema back from a migration.
+  if (code === 0x2200 && typeof (error as { message?: unknown }).message === 'string' && unknownSchema.test((error as Error).message)) return true;
   if (typeof code === 'number') return transientCodes.has(code);
   // A value that does not fit its column (TypeError from the driver's encoder), a bad argument: the same every time.
   if (error instanceof TypeError || error instanceof RangeError || name === 'ArgumentError' || name === 'NotSupportedError') return false;

@@ -11,7 +11,8 @@ import type { CassandraStatement, CassandraValues } from './statement.js';
  * How the Cassandra sink sends statements, through the batching base:
  * `maxBatchSize` statements go out together (at once, each on its own, or as
  * one CQL batch with `batch`), at most `maxInFlightRequests` such groups at a
- * time; so at most `maxBatchSize * maxInFlightRequests` statements are in flight.
+ * time; so at most `maxBatchSize * maxInFlightRequests` statements are in flight
+ * (defaults 8 and 16: 128).
  */
 export type CassandraBatchingOptions = Pick<BatchingWriterOptions<unknown, unknown>, 'maxBatchSize' | 'maxInFlightRequests' | 'maxBufferedEntries' | 'maxTimeInBuffer' | 'retry'>;
 
@@ -231,8 +232,10 @@ function statementWriters<T>(options: CassandraSinkOptions<T, boolean>): () => B
   };
   return () =>
     new BatchingSinkWriter<T, Bound<T>>({
-      maxBatchSize: 32,
-      maxInFlightRequests: 4,
+      // 128 statements in flight (executeConcurrent's own default is 100), in small groups: a group's
+      // slot frees only once its slowest statement is answered.
+      maxBatchSize: 8,
+      maxInFlightRequests: 16,
       maxTimeInBuffer: 20,
       ...batching,
       toEntry: (record) => ({ record, values: statement.values(record) }),

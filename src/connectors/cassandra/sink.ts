@@ -3,6 +3,7 @@ import type { GuaranteeViolation } from '../../contracts/guarantee.js';
 import type { CommitRequest, CommittingSink, CommittingSinkWriter, FlushingSink, SinkWriter, SinkWriterContext } from '../../contracts/sink.js';
 import { ConfigurationError, isRetriable, ResumeWouldDuplicateError } from '../../errors.js';
 import { BatchingSinkWriter, jsonPreview } from '../shared/batching-writer.js';
+import { idempotentFlushingSink } from '../shared/idempotent-sink.js';
 import type { BatchingWriterOptions, RejectedEntry } from '../shared/batching-writer.js';
 import { CassandraCommitterError, CassandraWriteError } from './errors.js';
 import type { CassandraStatement, CassandraValues } from './statement.js';
@@ -124,17 +125,7 @@ export function cassandraSink<T>(
     throw new ConfigurationError(`cassandraSink batch must be 'logged' or 'unlogged', got ${JSON.stringify(options.batch)}`);
   }
   const createStatementWriter = statementWriters(options);
-  if (writeAhead === undefined) {
-    const idempotent = statement.idempotent;
-    return {
-      name: 'cassandra',
-      kind: 'flushing',
-      guarantee: idempotent ? 'exactly-once' : 'at-least-once',
-      requires: 'at-most-once',
-      deterministicOnly: idempotent,
-      createWriter: () => createStatementWriter(),
-    };
-  }
+  if (writeAhead === undefined) return idempotentFlushingSink('cassandra', statement.idempotent, () => createStatementWriter());
   if (!statement.idempotent) throw new ConfigurationError(`cassandraSink writeAhead: ${notIdempotentForWriteAhead}, and '${statement.query}' is declared idempotent: false`);
   const committer = committerTable(client, writeAhead);
   const maxPending = writeAhead.maxPendingRecords ?? 50_000;

@@ -2,6 +2,7 @@ import type { Guarantee } from '../../contracts/guarantee.js';
 import type { FlushingSink, SinkWriter, SinkWriterContext } from '../../contracts/sink.js';
 import { ConfigurationError } from '../../errors.js';
 import { BatchingSinkWriter, jsonPreview } from '../shared/batching-writer.js';
+import { idempotentFlushingSink } from '../shared/idempotent-sink.js';
 import type { BatchingWriterOptions, RejectedEntry } from '../shared/batching-writer.js';
 import { ElasticsearchDocumentError, ElasticsearchDocumentTooLargeError, ElasticsearchRequestError, statusOf } from './errors.js';
 import type { ElasticsearchCause } from './errors.js';
@@ -133,65 +134,58 @@ export function elasticsearchSink<T>(options: ElasticsearchSinkOptions<T>): Flus
     return { record, index: name, id: docId, action, source, bytes: Buffer.byteLength(action) + Buffer.byteLength(source) + 2 };
   };
 
-  return {
-    name: 'elasticsearch',
-    kind: 'flushing',
-    guarantee: id ? 'exactly-once' : 'at-least-once',
-    requires: 'at-most-once',
-    deterministicOnly: id !== undefined,
-    async createWriter(context: SinkWriterContext<undefined>): Promise<SinkWriter<T>> {
-      const deadLetter = onFailure === 'fail' ? undefined : await onFailure.deadLetter.createWriter({ ...context, taskId: `${context.taskId}/dead-letter` });
-      const submit = async (actions: readonly Action<T>[]): Promise<readonly RejectedEntry[]> => {
-        const operations: string[] = [];
-        for (const a of actions) operations.push(a.action, a.source);
-        let response: ElasticsearchBulkResponse;
-        try {
-          response = await client.bulk({ operations, filter_path: filterPath });
-        } catch (error) {
-          throw new ElasticsearchRequestError(`${actions.length} document(s) for index '${actions[0]?.index}'${sameIndex(actions) ? '' : ' and others'}`, statusOf(error), error);
-        }
-        if (!response.errors) return [];
-        const rejected: RejectedEntry[] = [];
-        const items = response.items ?? [];
-        for (const [at, action] of actions.entries()) {
-          const item = firstValue(items[at]);
-          const status = item?.status ?? 0;
-          if (status >= 200 && status < 300) continue;
-          const answer = item?.error ? { type: item.error.type ?? 'unknown', reason: item.error.reason ?? '' } : undefined;
-          const error = new ElasticsearchDocumentError(action.index, action.id, status, answer, jsonPreview(action.record));
-          if (error.retriable || !deadLetter) rejected.push({ index: at, error });
-          else await deadLetter.write(deadLetterOf(action, status, answer ?? { type: 'unknown', reason: `status ${status}` }));
-        }
-        return rejected;
-      };
-      const batcher = new BatchingSinkWriter<Action<T>, Action<T>>({
-        maxBatchSize: 5000,
-        maxInFlightRequests: 2,
-        ...batching,
-        maxBatchBytes,
-        toEntry: (action) => action,
-        submit,
-        sizeOf: (action) => action.bytes,
-        describe: (action) => `document ${action.id === undefined ? '' : `'${action.id}' `}for index '${action.index}'`,
-      });
-      return {
-        write(record: T) {
-          const action = toAction(record);
-          if (action.bytes <= maxDocument) return batcher.write(action);
-          if (!deadLetter) throw new ElasticsearchDocumentTooLargeError(action.index, action.id, action.bytes, maxDocument, jsonPreview(record));
-          return deadLetter.write(deadLetterOf(action, 413, { type: 'document_too_large', reason: `${action.bytes} bytes, above maxDocumentBytes (${maxDocument})` }));
-        },
-        async flush(final: boolean) {
-          await batcher.flush();
-          await deadLetter?.flush(final);
-        },
-        async close() {
-          batcher.close();
-          await deadLetter?.close();
-        },
-      };
-    },
-  };
+  return idempotentFlushingSink('elasticsearch', id !== undefined, async (context: SinkWriterContext<undefined>): Promise<SinkWriter<T>> => {
+    const deadLetter = onFailure === 'fail' ? undefined : await onFailure.deadLetter.createWriter({ ...context, taskId: `${context.taskId}/dead-letter` });
+    const submit = async (actions: readonly Action<T>[]): Promise<readonly RejectedEntry[]> => {
+      const operations: string[] = [];
+      for (const a of actions) operations.push(a.action, a.source);
+      let response: ElasticsearchBulkResponse;
+      try {
+        response = await client.bulk({ operations, filter_path: filterPath });
+      } catch (error) {
+        throw new ElasticsearchRequestError(`${actions.length} document(s) for index '${actions[0]?.index}'${sameIndex(actions) ? '' : ' and others'}`, statusOf(error), error);
+      }
+      if (!response.errors) return [];
+      const rejected: RejectedEntry[] = [];
+      const items = response.items ?? [];
+      for (const [at, action] of actions.entries()) {
+        const item = firstValue(items[at]);
+        const status = item?.status ?? 0;
+        if (status >= 200 && status < 300) continue;
+        const answer = item?.error ? { type: item.error.type ?? 'unknown', reason: item.error.reason ?? '' } : undefined;
+        const error = new ElasticsearchDocumentError(action.index, action.id, status, answer, jsonPreview(action.record));
+        if (error.retriable || !deadLetter) rejected.push({ index: at, error });
+        else await deadLetter.write(deadLetterOf(action, status, answer ?? { type: 'unknown', reason: `status ${status}` }));
+      }
+      return rejected;
+    };
+    const batcher = new BatchingSinkWriter<Action<T>, Action<T>>({
+      maxBatchSize: 5000,
+      maxInFlightRequests: 2,
+      ...batching,
+      maxBatchBytes,
+      toEntry: (action) => action,
+      submit,
+      sizeOf: (action) => action.bytes,
+      describe: (action) => `document ${action.id === undefined ? '' : `'${action.id}' `}for index '${action.index}'`,
+    });
+    return {
+      write(record: T) {
+        const action = toAction(record);
+        if (action.bytes <= maxDocument) return batcher.write(action);
+        if (!deadLetter) throw new ElasticsearchDocumentTooLargeError(action.index, action.id, action.bytes, maxDocument, jsonPreview(record));
+        return deadLetter.write(deadLetterOf(action, 413, { type: 'document_too_large', reason: `${action.bytes} bytes, above maxDocumentBytes (${maxDocument})` }));
+      },
+      async flush(final: boolean) {
+        await batcher.flush();
+        await deadLetter?.flush(final);
+      },
+      async close() {
+        batcher.close();
+        await deadLetter?.close();
+      },
+    };
+  });
 }
 
 function deadLetterOf<T>(action: Action<T>, status: number, error: ElasticsearchCause): ElasticsearchDeadLetter<T> {

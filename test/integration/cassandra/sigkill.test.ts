@@ -9,6 +9,7 @@ import { runWithKills } from '../../kill-restart.js';
 import { withTempDir } from '../../temp-dir.js';
 import { runSeed, seededRandom } from '../../fault/random.js';
 import { requireServer, uniqueName } from '../env.js';
+import { allRows, useKeyspace } from './keyspaces.js';
 
 const seed = runSeed();
 const random = seededRandom(seed);
@@ -19,25 +20,11 @@ const keyspace = uniqueName('onceflow_kill');
 const job = new URL('./fixtures/cassandra-job.ts', import.meta.url);
 const total = 50_000;
 
-test.before(async () => {
-  await client.connect();
-  await client.execute(`CREATE KEYSPACE ${keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
-});
-test.after(async () => {
-  await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
-  await client.shutdown();
-});
+useKeyspace(test, client, keyspace);
 
-/** Every row of `query`, paged. */
+/** Every row of `query`, each as its values joined by spaces. */
 async function rows(query: string): Promise<string[]> {
-  const out: string[] = [];
-  let pageState: string | undefined;
-  do {
-    const page = await client.execute(query, [], { fetchSize: 5000, ...(pageState === undefined ? {} : { pageState }) });
-    for (const row of page.rows) out.push(row.values().map(String).join(' '));
-    pageState = page.pageState ?? undefined;
-  } while (pageState);
-  return out;
+  return (await allRows(client, query)).map((row) => row.values().map(String).join(' '));
 }
 
 test('at-least-once, SIGKILLed 5 times while 50,000 records flow: every record is in the table', async () => {

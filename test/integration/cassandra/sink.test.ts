@@ -10,6 +10,7 @@ import { commitWith, sinkTestCases } from 'onceflow/testing';
 import type { ConnectorTestCase } from 'onceflow/testing';
 import { runSeed, seededRandom } from '../../fault/random.js';
 import { requireServer, uniqueName } from '../env.js';
+import { useKeyspace } from './keyspaces.js';
 
 const seed = runSeed();
 const random = seededRandom(seed);
@@ -19,14 +20,7 @@ const keyspace = uniqueName('onceflow_sink');
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const register = (cases: ConnectorTestCase[]): void => cases.forEach((c) => test(c.name, c.run));
 
-test.before(async () => {
-  await client.connect();
-  await client.execute(`CREATE KEYSPACE ${keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
-});
-test.after(async () => {
-  await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
-  await client.shutdown();
-});
+useKeyspace(test, client, keyspace);
 
 /** A fresh table `keyspace.<prefix>_...` made with `columns`. */
 async function createTable(prefix: string, columns: string): Promise<string> {

@@ -9,6 +9,7 @@ import { runWithKills } from '../../kill-restart.js';
 import { withTempDir } from '../../temp-dir.js';
 import { runSeed, seededRandom } from '../../fault/random.js';
 import { requireServer, uniqueName } from '../env.js';
+import { allDocuments, testIndices } from './indices.js';
 
 const seed = runSeed();
 const random = seededRandom(seed);
@@ -17,41 +18,21 @@ const url = requireServer('elasticsearch');
 const client = new Client({ node: url });
 const job = new URL('./fixtures/elasticsearch-job.ts', import.meta.url);
 const total = 50_000;
-const created: string[] = [];
+const indices = testIndices(client);
 
 test.after(async () => {
-  if (created.length > 0) await client.indices.delete({ index: created, ignore_unavailable: true });
+  await indices.deleteAll();
   await client.close();
 });
 
-function freshIndex(prefix: string): string {
-  const index = uniqueName(prefix).toLowerCase();
-  created.push(index);
-  return index;
-}
-
-/** Every document of `index` as `id source`, through a point in time. */
+/** Every document of `index` as `id source`. */
 async function documents(index: string): Promise<string[]> {
-  await client.indices.refresh({ index });
-  const out: string[] = [];
-  const { id } = await client.openPointInTime({ index, keep_alive: '1m' });
-  try {
-    let after: (string | number)[] | undefined;
-    for (;;) {
-      const page = await client.search({ pit: { id, keep_alive: '1m' }, size: 10_000, sort: ['_shard_doc'], ...(after ? { search_after: after } : {}) });
-      for (const hit of page.hits.hits) out.push(`${hit._id} ${JSON.stringify(hit._source)}`);
-      if (page.hits.hits.length < 10_000) break;
-      after = page.hits.hits.at(-1)?.sort as (string | number)[];
-    }
-  } finally {
-    await client.closePointInTime({ id });
-  }
-  return out;
+  return (await allDocuments(client, index)).map((d) => `${d.id} ${JSON.stringify(d.source)}`);
 }
 
 test('without ids, SIGKILLed 5 times while 50,000 records flow: every record is in the index', async () => {
   await withTempDir('elasticsearch-kill', async (dir) => {
-    const index = freshIndex('onceflow-kill-auto');
+    const index = indices.fresh('onceflow-kill-auto');
     const { kills, checkpointsAtKill } = await runWithKills(job, [url, index, join(dir, 'checkpoints'), 'without-ids', uniqueName('auto')], { kills: 5, maxCheckpoints: 2, random });
     assert.is(kills, 5);
     const numbers = new Set((await documents(index)).map((doc) => (JSON.parse(doc.slice(doc.indexOf(' ') + 1)) as { n: number }).n));
@@ -62,7 +43,7 @@ test('without ids, SIGKILLed 5 times while 50,000 records flow: every record is 
 
 test('with ids from the record, SIGKILLed 5 times while 50,000 records flow: the index equals a failure-free run', async () => {
   await withTempDir('elasticsearch-kill-ids', async (dir) => {
-    const [killed, reference] = [freshIndex('onceflow-kill-ids'), freshIndex('onceflow-kill-reference')];
+    const [killed, reference] = [indices.fresh('onceflow-kill-ids'), indices.fresh('onceflow-kill-reference')];
     await runWithKills(job, [url, reference, join(dir, 'reference'), 'with-ids', uniqueName('reference')], { kills: 0 });
     const { kills, checkpointsAtKill } = await runWithKills(job, [url, killed, join(dir, 'killed'), 'with-ids', uniqueName('killed')], { kills: 5, maxCheckpoints: 2, random });
     assert.is(kills, 5);

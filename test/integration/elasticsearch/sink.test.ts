@@ -11,6 +11,7 @@ import { collectingSink, sinkTestCases } from 'onceflow/testing';
 import type { ConnectorTestCase } from 'onceflow/testing';
 import { runSeed, seededRandom } from '../../fault/random.js';
 import { requireServer, uniqueName } from '../env.js';
+import { allDocuments, testIndices } from './indices.js';
 
 const seed = runSeed();
 const random = seededRandom(seed);
@@ -18,23 +19,15 @@ console.log(`elasticsearch sink seed: ${seed} (replay with ONCEFLOW_SEED=${seed}
 const client = new Client({ node: requireServer('elasticsearch') });
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const register = (cases: ConnectorTestCase[]): void => cases.forEach((c) => test(c.name, c.run));
-const created: string[] = [];
+const indices = testIndices(client);
 
 test.after(async () => {
-  if (created.length > 0) await client.indices.delete({ index: created, ignore_unavailable: true });
+  await indices.deleteAll();
   await client.close();
 });
 
-function freshIndex(prefix: string): string {
-  const index = uniqueName(prefix).toLowerCase();
-  created.push(index);
-  return index;
-}
-
 async function sources<D>(index: string): Promise<D[]> {
-  await client.indices.refresh({ index, ignore_unavailable: true });
-  const result = await client.search<D>({ index, size: 10_000, ignore_unavailable: true });
-  return result.hits.hits.map((hit) => hit._source as D);
+  return (await allDocuments<D>(client, index)).map((d) => d.source);
 }
 
 const failure = (run: Promise<unknown>): Promise<Error> =>
@@ -49,7 +42,7 @@ register(
     {
       name: 'elasticsearchSink with ids',
       async setUp() {
-        withIds = freshIndex('onceflow-kit-ids');
+        withIds = indices.fresh('onceflow-kit-ids');
       },
       createSink: () => elasticsearchSink({ client, index: withIds, id: (line: string) => line, document: (line) => ({ line }), maxTimeInBuffer: 20 }),
       read: async () => (await sources<{ line: string }>(withIds)).map((d) => d.line),
@@ -64,7 +57,7 @@ register(
     {
       name: 'elasticsearchSink without ids',
       async setUp() {
-        withoutIds = freshIndex('onceflow-kit-auto');
+        withoutIds = indices.fresh('onceflow-kit-auto');
       },
       createSink: () => elasticsearchSink<string>({ client, index: withoutIds, document: (line) => ({ line }), maxTimeInBuffer: 20 }),
       read: async () => (await sources<{ line: string }>(withoutIds)).map((d) => d.line),
@@ -86,8 +79,8 @@ const readings: Reading[] = [
 ];
 
 test('index names come from the record: one index per day', async () => {
-  const prefix = freshIndex('onceflow-daily');
-  created.push(`${prefix}-2024-05-01`, `${prefix}-2024-05-02`);
+  const prefix = indices.fresh('onceflow-daily');
+  indices.track(`${prefix}-2024-05-01`, `${prefix}-2024-05-02`);
   await pipeline({ id: uniqueName('daily'), checkpoints: { interval: 10, store: memoryStore() }, logger: silent, signals: false })
     .from(collectionSource(readings))
     .to(elasticsearchSink({ client, index: (r: Reading) => `${prefix}-${r.day}`, id: (r) => r.id }))
@@ -97,7 +90,7 @@ test('index names come from the record: one index per day', async () => {
 });
 
 test('documents refused while the index is blocked are sent again with backoff, and land once the block is lifted', async () => {
-  const index = freshIndex('onceflow-blocked');
+  const index = indices.fresh('onceflow-blocked');
   await client.indices.create({ index, settings: { 'index.blocks.write': true } });
   const records = Array.from({ length: 50 }, (_, n) => ({ id: `d${n}`, day: 'x', value: n }));
   const run = pipeline({ id: uniqueName('blocked'), checkpoints: { interval: 10, store: memoryStore() }, logger: silent, signals: false })
@@ -114,7 +107,7 @@ test('documents refused while the index is blocked are sent again with backoff, 
 });
 
 test('a mapping conflict fails the job naming the document, and what came before it is indexed', async () => {
-  const index = freshIndex('onceflow-conflict');
+  const index = indices.fresh('onceflow-conflict');
   await client.indices.create({ index, mappings: { properties: { value: { type: 'long' } } } });
   const bad = [...readings.slice(0, 2), { id: 'r9', day: '2024-05-03', value: 'not a number' }];
   const error = await failure(
@@ -131,7 +124,7 @@ test('a mapping conflict fails the job naming the document, and what came before
 });
 
 test('a document over maxDocumentBytes fails the job naming it, before anything is sent', async () => {
-  const index = freshIndex('onceflow-large');
+  const index = indices.fresh('onceflow-large');
   const large = { id: 'big', day: 'x', value: 'x'.repeat(2 * 1024 * 1024) };
   const error = await failure(
     pipeline({ id: uniqueName('large'), checkpoints: { interval: 1000, store: memoryStore() }, logger: silent, signals: false })
@@ -144,7 +137,7 @@ test('a document over maxDocumentBytes fails the job naming it, before anything 
 });
 
 test('with a dead-letter sink, refused and oversized documents go there with their errors, and the rest is indexed', async () => {
-  const index = freshIndex('onceflow-dead');
+  const index = indices.fresh('onceflow-dead');
   await client.indices.create({ index, mappings: { properties: { value: { type: 'long' } } } });
   const deadLetter = collectingSink<ElasticsearchDeadLetter<Reading>>();
   const records: Reading[] = [...readings, { id: 'r9', day: 'x', value: 'nine' }, { id: 'big', day: 'x', value: 'x'.repeat(64 * 1024) }];

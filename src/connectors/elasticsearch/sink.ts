@@ -164,6 +164,8 @@ export function elasticsearchSink<T>(options: ElasticsearchSinkOptions<T>): Flus
       maxInFlightRequests: 2,
       ...batching,
       maxBatchBytes,
+      // write() turns larger ones away first; a document above maxBatchBytes goes in a request of its own.
+      maxEntryBytes: maxDocument,
       toEntry: (action) => action,
       submit,
       sizeOf: (action) => action.bytes,

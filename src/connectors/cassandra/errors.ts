@@ -46,7 +46,8 @@ export class CassandraWriteError extends OnceflowError {
     readonly record: string,
     cause: unknown,
   ) {
-    super(`Cassandra refused '${query}' for record ${record}: ${messageOf(cause)}`, { cause, retriable: isTransientCassandraError(cause) });
+    // The batching base names the record (`entry record {...} was rejected: ...`): the message says what Cassandra said.
+    super(`Cassandra refused '${query}': ${messageOf(cause)}`, { cause, retriable: isTransientCassandraError(cause) });
   }
 }
 

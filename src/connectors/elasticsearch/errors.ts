@@ -34,10 +34,8 @@ export class ElasticsearchDocumentError extends OnceflowError {
     /** The record, as a bounded preview. */
     readonly record: string,
   ) {
-    super(
-      `Elasticsearch refused the document ${id === undefined ? '' : `'${id}' `}for index '${index}' (record ${record}): ${status}${answer ? ` ${answer.type}: ${answer.reason}` : ''}`,
-      { retriable: isBusyItem(status, answer) },
-    );
+    // The batching base names the document and record (`entry document 'x' for index 'y' (record {...}) was rejected: ...`).
+    super(`Elasticsearch answered ${status}${answer ? ` ${answer.type}: ${answer.reason}` : ''}`, { retriable: isBusyItem(status, answer) });
   }
 }
 

@@ -169,7 +169,7 @@ export function elasticsearchSink<T>(options: ElasticsearchSinkOptions<T>): Flus
       toEntry: (action) => action,
       submit,
       sizeOf: (action) => action.bytes,
-      describe: (action) => `document ${action.id === undefined ? '' : `'${action.id}' `}for index '${action.index}'`,
+      describe: (action) => `document ${action.id === undefined ? '' : `'${action.id}' `}for index '${action.index}' (record ${jsonPreview(action.record)})`,
     });
     return {
       write(record: T) {

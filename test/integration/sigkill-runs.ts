@@ -17,6 +17,9 @@ export interface KillAndFinishOptions {
   readonly timeout?: number;
 }
 
+/** Longest a drained run may take to exit after SIGTERM: a final checkpoint, its commit and closing the clients. */
+const drainTimeout = 30_000;
+
 function spawnJob(script: URL, args: string[]): { child: ChildProcess; checkpoints: () => number; output: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
   const child = spawn(process.execPath, ['--conditions=onceflow-source', '--import', 'tsx', fileURLToPath(script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -61,7 +64,12 @@ export async function killAndFinish(script: URL, args: string[], options: KillAn
   }
   if (ended) throw new Error(`the last run ended by itself:\n${last.output()}`);
   last.child.kill('SIGTERM');
-  const { code } = await last.exited;
-  if (code !== 0) throw new Error(`the last run exited with ${code} after SIGTERM:\n${last.output()}`);
+  const drained = await Promise.race([last.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), drainTimeout).unref())]);
+  if (drained === undefined) {
+    last.child.kill('SIGKILL');
+    await last.exited;
+    throw new Error(`the last run did not exit within ${drainTimeout} ms of SIGTERM:\n${last.output()}`);
+  }
+  if (drained.code !== 0) throw new Error(`the last run exited with ${drained.code} after SIGTERM:\n${last.output()}`);
   return atKill;
 }

@@ -39,6 +39,8 @@ export class KafkaPartitionEnumerator implements SplitEnumerator<KafkaPartitionS
   private admin: Admin | undefined;
   private timer: NodeJS.Timeout | undefined;
   private discovering: Promise<void> | undefined;
+  // kafkajs's disconnect() does not stop a request in flight: a connection it opens afterwards keeps the process alive.
+  private starting: Promise<void> | undefined;
   private closed = false;
 
   constructor(
@@ -52,14 +54,10 @@ export class KafkaPartitionEnumerator implements SplitEnumerator<KafkaPartitionS
   }
 
   async start(): Promise<void> {
-    const admin = this.options.kafka.admin();
-    this.admin = admin;
-    try {
-      await admin.connect();
-    } catch (error) {
-      throw new KafkaConnectionError(`could not connect to the Kafka brokers to find the partitions of ${this.describeTopics()}`, error);
-    }
-    await this.discover(this.firstStart);
+    if (this.closed) return;
+    this.starting = this.connectAndDiscover();
+    await this.starting;
+    if (this.closed) return;
     if (this.options.bounded) this.init.context.signalNoMoreSplits();
     else if (this.discoveryInterval > 0) {
       this.timer = setInterval(() => {
@@ -78,8 +76,20 @@ export class KafkaPartitionEnumerator implements SplitEnumerator<KafkaPartitionS
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
+    await this.starting?.catch(() => {});
     await this.discovering;
     await this.admin?.disconnect().catch((error: unknown) => this.logger?.warn(`kafka source: closing its admin client failed: ${messageOf(error)}`));
+  }
+
+  private async connectAndDiscover(): Promise<void> {
+    const admin = this.options.kafka.admin();
+    this.admin = admin;
+    try {
+      await admin.connect();
+    } catch (error) {
+      throw new KafkaConnectionError(`could not connect to the Kafka brokers to find the partitions of ${this.describeTopics()}`, error);
+    }
+    await this.discover(this.firstStart);
   }
 
   private describeTopics(): string {

@@ -1,6 +1,7 @@
 /**
  * Figure 5: time from SIGKILL to the first record processed after restart.
- * A child process runs a keyed count over 100k keys with checkpoints into a
+ * A child process runs a keyed count over 10k and 100k keys (and 1M with
+ * `--full`) with checkpoints into a
  * filesystem store; after a few checkpoints the parent kills it and starts a
  * new child with the same job id and store, which restores the state and
  * resumes. Each child reports on stdout, one JSON line per event, with
@@ -18,7 +19,6 @@ import type { Keyed, Sink } from 'onceflow';
 import type { BenchOptions, Figure } from './measure.js';
 import { blockStarts, expandBlocks, median, runIfMain, wallClock } from './measure.js';
 
-const keys = 100_000;
 const checkpointsBeforeKill = 3;
 
 type ChildEvent =
@@ -54,11 +54,11 @@ function firstRecordReporter(): Sink<Keyed<number, number>, 'at-least-once'> {
 }
 
 /** Runs until killed. */
-async function child({ directory }: { directory: string }): Promise<never> {
+async function child({ directory, keys }: { directory: string; keys: number }): Promise<never> {
   say({ event: 'main', origin: performance.timeOrigin, at: wallClock() });
   const handle = pipeline({ id: 'bench-recovery', checkpoints: { interval: 200, store: fileStore({ directory }) } })
-    // Enough for every generation (each runs about half a second) yet a list of only 100k block starts to build.
-    .from(blockStarts(1e8))
+    // Enough for every generation even when a loaded disk makes each fsync take seconds; a list of 1M block starts to build.
+    .from(blockStarts(1e9))
     .pipe(
       expandBlocks,
       keyBy((x: number) => x % keys),
@@ -81,8 +81,8 @@ class Generation {
   private waiting: { until: (events: ChildEvent[]) => boolean; resolve: () => void } | undefined;
   readonly process: ChildProcess;
 
-  constructor(script: string, directory: string) {
-    this.process = spawn(process.execPath, [script, JSON.stringify({ role: 'child', directory })], { stdio: ['ignore', 'pipe', 'inherit'] });
+  constructor(script: string, directory: string, keys: number) {
+    this.process = spawn(process.execPath, [script, JSON.stringify({ role: 'child', directory, keys })], { stdio: ['ignore', 'pipe', 'inherit'] });
     this.exited = new Promise((resolve) => this.process.on('exit', () => resolve()));
     if (!this.process.stdout) throw new Error('child has no stdout');
     createInterface({ input: this.process.stdout }).on('line', (line) => {
@@ -120,7 +120,7 @@ interface Recovery {
   readonly spawnMs: number;
   /** Node's own start-up and loading the compiled benchmark, onceflow and RxJS. */
   readonly startupMs: number;
-  /** Reading, checking and decoding the checkpoint and rebuilding 100k keys of state. */
+  /** Reading, checking and decoding the checkpoint (and the deltas it builds on) and rebuilding the keyed state. */
   readonly restoreMs: number;
   /** Restored until the first record reached the sink. */
   readonly firstRecordMs: number;
@@ -131,11 +131,17 @@ interface Recovery {
 const checkpointsSince = (n: number) => (events: ChildEvent[]) => events.filter((e) => e.event === 'checkpoint').length >= n;
 
 export async function recovery({ full }: BenchOptions): Promise<Figure[]> {
-  const kills = full ? 10 : 5;
+  const figures: Figure[] = [];
+  for (const keys of full ? [10_000, 100_000, 1_000_000] : [10_000, 100_000]) figures.push(await recoveryAt(keys, full ? 10 : 3));
+  return figures;
+}
+
+/** Figure 5 at `keys` keys of state, median of `kills` kills. */
+export async function recoveryAt(keys: number, kills: number): Promise<Figure> {
   const script = fileURLToPath(import.meta.url);
   const directory = mkdtempSync(join(tmpdir(), 'onceflow-bench-'));
   const recoveries: Recovery[] = [];
-  let current = new Generation(script, directory);
+  let current = new Generation(script, directory, keys);
   try {
     await current.when(checkpointsSince(checkpointsBeforeKill));
     for (let i = 0; i < kills; i++) {
@@ -145,7 +151,7 @@ export async function recovery({ full }: BenchOptions): Promise<Figure[]> {
       await current.exited;
       const exitedAt = wallClock();
       const spawnedAt = wallClock();
-      current = new Generation(script, directory);
+      current = new Generation(script, directory, keys);
       await current.when((events) => events.some((e) => e.event === 'first-record'));
       const main = current.find('main');
       const restored = current.find('restored');
@@ -172,12 +178,12 @@ export async function recovery({ full }: BenchOptions): Promise<Figure[]> {
     rmSync(directory, { recursive: true, force: true });
   }
   const part = (name: keyof Recovery): number => median(recoveries.map((r) => r[name]));
-  return [
-    {
-      figure: `5. recovery: SIGKILL to first record after restart, ${keys / 1000}k keys of state (median of ${kills})`,
+  return {
+      figure: `5. recovery: SIGKILL to first record after restart, ${keys >= 1e6 ? `${keys / 1e6}M` : `${keys / 1000}k`} keys of state (median of ${kills})`,
       unit: 'ms',
       measured: part('totalMs'),
-      target: { op: '<', value: 1000 },
+      // Issue #13: under 500 ms at 1M keys; the 1 s target of issue #5 for smaller state.
+      target: { op: '<', value: keys >= 1e6 ? 500 : 1000 },
       details: {
         medianMs: {
           exit: part('exitMs'),
@@ -191,10 +197,9 @@ export async function recovery({ full }: BenchOptions): Promise<Figure[]> {
         snapshotBytes: part('snapshotBytes'),
         recoveries,
       },
-    },
-  ];
+  };
 }
 
-runIfMain(import.meta.url, (input: BenchOptions | { role: 'child'; directory: string }): Promise<Figure[]> =>
+runIfMain(import.meta.url, (input: BenchOptions | { role: 'child'; directory: string; keys: number }): Promise<Figure[]> =>
   'role' in input ? child(input) : recovery(input),
 );

@@ -1,5 +1,7 @@
 import type { KeyedListState, KeyedMapState, OperatorState, ValueState } from '../contracts/state.js';
 import { ConfigurationError } from '../errors.js';
+import { asKeyedMap } from './keyed-delta.js';
+import type { KeyedStateDelta } from './keyed-delta.js';
 
 /** What one operator's state looks like inside a checkpoint. */
 export type OperatorSnapshot = Record<string, unknown>;
@@ -97,8 +99,96 @@ class MapState<K, UK, UV> implements KeyedMapState<K, UK, UV> {
   }
 }
 
+/**
+ * Which checkpoint a snapshot builds on: `undefined` takes a full snapshot.
+ * The coordinator answers it per checkpoint id; without one, every snapshot is full.
+ */
+export interface SnapshotChain {
+  parentOf(checkpointId: number): number | undefined;
+}
+
+/**
+ * The keys of a keyed state changed since the snapshots that are not yet
+ * known to be stored: a snapshot that builds on checkpoint p writes the keys
+ * changed since p, which may span checkpoints that were discarded.
+ */
+class DirtyKeys {
+  current = new Set<unknown>();
+  /**
+   * More than half the keys changed since the last snapshot: the next one is full whatever it
+   * builds on, so changes are no longer recorded one by one (the common case of every key changing).
+   */
+  currentIsMost = false;
+  /**
+   * While a full copy is being made in chunks: each key's value as of the barrier, saved before
+   * its first change since ({@link absent} if it had none). The copy reads these instead of the live map.
+   */
+  undo: Map<unknown, unknown> | undefined;
+  private readonly bySnapshot: { readonly checkpointId: number; readonly keys: Set<unknown> | 'most' }[] = [];
+
+  /** Watch `map`'s set, delete and clear: an own method on the instance, so the Map restored need not be copied. */
+  track(map: Map<unknown, unknown>): void {
+    const { set, delete: remove, clear, get, has } = Map.prototype;
+    const dirty = this;
+    const changing = (map: Map<unknown, unknown>, key: unknown): void => {
+      if (!dirty.currentIsMost) {
+        const current = dirty.current;
+        current.add(key);
+        if (current.size * 2 > map.size && current.size > 1000) {
+          dirty.currentIsMost = true;
+          dirty.current = new Set();
+        }
+      }
+      const undo = dirty.undo;
+      if (undo !== undefined && !undo.has(key)) undo.set(key, has.call(map, key) ? get.call(map, key) : absent);
+    };
+    map.set = function (key, value) {
+      changing(this, key);
+      return set.call(this, key, value);
+    };
+    map.delete = function (key) {
+      changing(this, key);
+      return remove.call(this, key);
+    };
+    map.clear = function () {
+      for (const key of this.keys()) changing(this, key);
+      clear.call(this);
+    };
+  }
+
+  /**
+   * The keys changed since checkpoint `parent`, or 'most' when more than half of them did;
+   * starts a new set for what changes after `checkpointId`.
+   */
+  since(parent: number, checkpointId: number): Set<unknown> | 'most' {
+    let keys: Set<unknown> | 'most' = this.currentIsMost ? 'most' : this.current;
+    for (const taken of this.bySnapshot) {
+      if (taken.checkpointId <= parent || keys === 'most') continue;
+      if (taken.keys === 'most') keys = 'most';
+      else {
+        // Copied before adding to it: the sets are kept for later snapshots.
+        if (keys === this.current) keys = new Set(keys);
+        for (const key of taken.keys) keys.add(key);
+      }
+    }
+    this.rotate(checkpointId);
+    return keys;
+  }
+
+  rotate(checkpointId: number): void {
+    this.bySnapshot.push({ checkpointId, keys: this.currentIsMost ? 'most' : this.current });
+    this.current = new Set();
+    this.currentIsMost = false;
+  }
+
+  /** Checkpoint `checkpointId` is stored: no later snapshot builds on anything older. */
+  stored(checkpointId: number): void {
+    while (this.bySnapshot.length > 0 && this.bySnapshot[0]!.checkpointId <= checkpointId) this.bySnapshot.shift();
+  }
+}
+
 type Entry =
-  | { readonly type: 'keyed'; readonly map: Map<unknown, unknown> }
+  | { readonly type: 'keyed'; readonly map: Map<unknown, unknown>; readonly dirty: DirtyKeys | undefined }
   | { readonly type: 'list'; readonly state: ListState<unknown, unknown> }
   | { readonly type: 'map'; readonly state: MapState<unknown, unknown, unknown> }
   | { readonly type: 'value'; readonly cell: ValueState<unknown> };
@@ -116,14 +206,22 @@ export class StateRegistry implements OperatorState {
   // Bumped by each snapshot: a list last copied in an older epoch is shared with a snapshot.
   private epoch = 0;
 
-  constructor(private readonly restored: OperatorSnapshot | undefined) {}
+  /**
+   * @param restored the operator's state in the checkpoint restored from (its keyed Maps are taken over, not copied)
+   * @param chain with it, keyed state is snapshotted as the keys changed since the checkpoint it names
+   */
+  constructor(
+    private readonly restored: OperatorSnapshot | undefined,
+    private readonly chain?: SnapshotChain,
+  ) {}
 
   keyed<K, V>(name: string): Map<K, V> {
     this.claim(name);
-    const saved = this.restored?.[name];
-    const map = new Map<K, V>(Array.isArray(saved) ? (saved as [K, V][]) : []);
-    this.entries.set(name, { type: 'keyed', map: map as Map<unknown, unknown> });
-    return map;
+    const map = asKeyedMap(this.restored?.[name]);
+    const dirty = this.chain ? new DirtyKeys() : undefined;
+    dirty?.track(map);
+    this.entries.set(name, { type: 'keyed', map, dirty });
+    return map as Map<K, V>;
   }
 
   list<K, V>(name: string): KeyedListState<K, V> {
@@ -152,11 +250,17 @@ export class StateRegistry implements OperatorState {
     return this.entries.size === 0;
   }
 
-  /** A copy of every registered state, safe to keep while the operator goes on. */
-  snapshot(): OperatorSnapshot {
+  /**
+   * A copy of every registered state, safe to keep while the operator goes on. Keyed state is a
+   * Map, or, when the chain says checkpoint `checkpointId` builds on another, a {@link KeyedStateDelta}.
+   * With a chain, a large keyed Map is copied in chunks after this returns: its entry is then a
+   * Promise of the Map, which {@link settledSnapshot} waits for.
+   */
+  snapshot(checkpointId = 0): OperatorSnapshot {
     const out: OperatorSnapshot = {};
+    const parent = this.chain?.parentOf(checkpointId);
     for (const [name, entry] of this.entries) {
-      if (entry.type === 'keyed') out[name] = Array.from(entry.map);
+      if (entry.type === 'keyed') out[name] = keyedSnapshot(entry.map, entry.dirty, parent, checkpointId);
       else if (entry.type === 'value') out[name] = entry.cell.value;
       else out[name] = entry.state.snapshot();
     }
@@ -164,7 +268,94 @@ export class StateRegistry implements OperatorState {
     return out;
   }
 
+  /** Checkpoint `checkpointId` is stored: later snapshots may build on it, and what changed before it is forgotten. */
+  stored(checkpointId: number): void {
+    for (const entry of this.entries.values()) if (entry.type === 'keyed') entry.dirty?.stored(checkpointId);
+  }
+
   private claim(name: string): void {
     if (this.entries.has(name)) throw new ConfigurationError(`state '${name}' is registered twice by one operator`);
   }
+}
+
+function keyedSnapshot(
+  map: Map<unknown, unknown>,
+  dirty: DirtyKeys | undefined,
+  parent: number | undefined,
+  checkpointId: number,
+): Map<unknown, unknown> | Promise<Map<unknown, unknown>> | KeyedStateDelta {
+  if (!dirty) return new Map(map);
+  if (parent === undefined) {
+    dirty.rotate(checkpointId);
+    return copyInChunks(map, dirty);
+  }
+  const keys = dirty.since(parent, checkpointId);
+  // Most keys changed: a full copy costs no more to write and spares a restore the chain behind it.
+  if (keys === 'most' || keys.size * 2 > map.size) return copyInChunks(map, dirty);
+  const changed = new Map<unknown, unknown>();
+  const removed: unknown[] = [];
+  for (const key of keys) {
+    if (map.has(key)) changed.set(key, map.get(key));
+    else removed.push(key);
+  }
+  return { onceflowDelta: 1, changed, removed };
+}
+
+/** Marks, in {@link DirtyKeys.undo}, a key that did not exist at the barrier. */
+const absent = Symbol('absent');
+
+/** Maps up to this size are copied at once (a few ms); larger ones in slices. */
+const copyChunk = 20_000;
+/** The time one slice of a copy may take beyond its share, in ms: short enough to keep records flowing. */
+const copySliceMs = 8;
+/**
+ * A slice copies at least this share of the map, so that a copy ends within a few of the
+ * operator's turns, however long they are: between slices the job may process a whole batch.
+ */
+const copySlices = 8;
+
+/**
+ * A copy of `map` as it was when called, made a slice per event-loop turn
+ * while the operator goes on: the only work at the barrier is the marker
+ * (starting the undo log). A change to a key not yet copied saves the key's
+ * value as of the barrier first, and the copy takes that one.
+ */
+function copyInChunks(map: Map<unknown, unknown>, dirty: DirtyKeys): Map<unknown, unknown> | Promise<Map<unknown, unknown>> {
+  // Small, or a copy already under way (back-to-back checkpoints): copy now.
+  if (map.size <= copyChunk || dirty.undo !== undefined) return new Map(map);
+  const undo = (dirty.undo = new Map());
+  const copy = new Map<unknown, unknown>();
+  // Iterating a Map while it changes is defined: entries added later are visited, deleted ones are not.
+  const entries = Map.prototype.entries.call(map);
+  const share = Math.ceil(map.size / copySlices);
+  return new Promise((resolve) => {
+    const step = (): void => {
+      const until = performance.now() + copySliceMs;
+      for (let n = 1; ; n++) {
+        // Reading the clock every 4096 entries costs nothing beside the copy.
+        if ((n & 4095) === 0 && n >= share && performance.now() > until) break;
+        const next = entries.next();
+        if (next.done) {
+          // Keys deleted (or deleted and not yet re-added) before the copy reached them.
+          for (const [key, value] of undo) if (value !== absent && !copy.has(key)) copy.set(key, value);
+          dirty.undo = undefined;
+          resolve(copy);
+          return;
+        }
+        const [key, value] = next.value;
+        const saved = undo.has(key) ? undo.get(key) : value;
+        if (saved !== absent) copy.set(key, saved);
+      }
+      setImmediate(step);
+    };
+    // Not even the first slice at the barrier: there, only the marker.
+    setImmediate(step);
+  });
+}
+
+/** `snapshot` with the copies still being made (see {@link StateRegistry.snapshot}) finished. */
+export async function settledSnapshot(snapshot: OperatorSnapshot): Promise<OperatorSnapshot> {
+  const out: OperatorSnapshot = {};
+  for (const [name, value] of Object.entries(snapshot)) out[name] = value instanceof Promise ? await value : value;
+  return out;
 }

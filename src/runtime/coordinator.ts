@@ -1,5 +1,4 @@
 import { CheckpointBarrier } from '../contracts/barrier.js';
-import { settledSnapshot } from '../snapshot/state.js';
 import type { OperatorSnapshot } from '../snapshot/state.js';
 import type { Checkpoint, SinkSnapshot, SnapshotStore } from '../snapshot/store.js';
 import { CheckpointFailedError, StoreUnresponsiveError } from '../errors.js';
@@ -249,17 +248,13 @@ export class CheckpointCoordinator {
       const carried = this.carried.get(sinkId) ?? [];
       sinks[sinkId] = { ...snapshot, committables: [...carried, ...snapshot.committables] };
     }
-    // Large keyed state is copied in chunks after the barrier, while records flow: wait for the copies here.
-    const operators: Record<string, OperatorSnapshot> = {};
-    for (const [operatorId, snapshot] of Object.entries(p.operators)) operators[operatorId] = await settledSnapshot(snapshot);
-    if (this.stopped) return;
     const checkpoint: Checkpoint = {
       jobId: this.options.jobId,
       checkpointId: p.barrier.checkpointId,
       timestamp: p.barrier.timestamp,
       final: p.final,
       sources: p.sources,
-      operators,
+      operators: p.operators,
       sinks,
       ...(p.parent === undefined ? {} : { parent: p.parent }),
       ...(p.parentTimestamp === undefined ? {} : { parentTimestamp: p.parentTimestamp }),

@@ -1,7 +1,7 @@
 import type { KeyedListState, KeyedMapState, OperatorState, ValueState } from '../contracts/state.js';
 import { ConfigurationError } from '../errors.js';
-import { asKeyedMap } from './keyed-delta.js';
-import type { KeyedStateDelta } from './keyed-delta.js';
+import { asKeyedMap, keyedEntriesOf } from './keyed-delta.js';
+import type { KeyedStateDelta, KeyedStateEntries } from './keyed-delta.js';
 
 /** What one operator's state looks like inside a checkpoint. */
 export type OperatorSnapshot = Record<string, unknown>;
@@ -119,28 +119,20 @@ class DirtyKeys {
    * builds on, so changes are no longer recorded one by one (the common case of every key changing).
    */
   currentIsMost = false;
-  /**
-   * While a full copy is being made in chunks: each key's value as of the barrier, saved before
-   * its first change since ({@link absent} if it had none). The copy reads these instead of the live map.
-   */
-  undo: Map<unknown, unknown> | undefined;
   private readonly bySnapshot: { readonly checkpointId: number; readonly keys: Set<unknown> | 'most' }[] = [];
 
   /** Watch `map`'s set, delete and clear: an own method on the instance, so the Map restored need not be copied. */
   track(map: Map<unknown, unknown>): void {
-    const { set, delete: remove, clear, get, has } = Map.prototype;
+    const { set, delete: remove, clear } = Map.prototype;
     const dirty = this;
     const changing = (map: Map<unknown, unknown>, key: unknown): void => {
-      if (!dirty.currentIsMost) {
-        const current = dirty.current;
-        current.add(key);
-        if (current.size * 2 > map.size && current.size > 1000) {
-          dirty.currentIsMost = true;
-          dirty.current = new Set();
-        }
+      if (dirty.currentIsMost) return;
+      const current = dirty.current;
+      current.add(key);
+      if (current.size * 2 > map.size && current.size > 1000) {
+        dirty.currentIsMost = true;
+        dirty.current = new Set();
       }
-      const undo = dirty.undo;
-      if (undo !== undefined && !undo.has(key)) undo.set(key, has.call(map, key) ? get.call(map, key) : absent);
     };
     map.set = function (key, value) {
       changing(this, key);
@@ -252,9 +244,8 @@ export class StateRegistry implements OperatorState {
 
   /**
    * A copy of every registered state, safe to keep while the operator goes on. Keyed state is a
-   * Map, or, when the chain says checkpoint `checkpointId` builds on another, a {@link KeyedStateDelta}.
-   * With a chain, a large keyed Map is copied in chunks after this returns: its entry is then a
-   * Promise of the Map, which {@link settledSnapshot} waits for.
+   * Map without a chain; with one, {@link KeyedStateEntries}, or, when the chain says checkpoint
+   * `checkpointId` builds on another, a {@link KeyedStateDelta}.
    */
   snapshot(checkpointId = 0): OperatorSnapshot {
     const out: OperatorSnapshot = {};
@@ -283,15 +274,15 @@ function keyedSnapshot(
   dirty: DirtyKeys | undefined,
   parent: number | undefined,
   checkpointId: number,
-): Map<unknown, unknown> | Promise<Map<unknown, unknown>> | KeyedStateDelta {
+): Map<unknown, unknown> | KeyedStateEntries | KeyedStateDelta {
   if (!dirty) return new Map(map);
   if (parent === undefined) {
     dirty.rotate(checkpointId);
-    return copyInChunks(map, dirty);
+    return keyedEntriesOf(map);
   }
   const keys = dirty.since(parent, checkpointId);
   // Most keys changed: a full copy costs no more to write and spares a restore the chain behind it.
-  if (keys === 'most' || keys.size * 2 > map.size) return copyInChunks(map, dirty);
+  if (keys === 'most' || keys.size * 2 > map.size) return keyedEntriesOf(map);
   const changed = new Map<unknown, unknown>();
   const removed: unknown[] = [];
   for (const key of keys) {
@@ -299,63 +290,4 @@ function keyedSnapshot(
     else removed.push(key);
   }
   return { onceflowDelta: 1, changed, removed };
-}
-
-/** Marks, in {@link DirtyKeys.undo}, a key that did not exist at the barrier. */
-const absent = Symbol('absent');
-
-/** Maps up to this size are copied at once (a few ms); larger ones in slices. */
-const copyChunk = 20_000;
-/** The time one slice of a copy may take beyond its share, in ms: short enough to keep records flowing. */
-const copySliceMs = 8;
-/**
- * A slice copies at least this share of the map, so that a copy ends within a few of the
- * operator's turns, however long they are: between slices the job may process a whole batch.
- */
-const copySlices = 8;
-
-/**
- * A copy of `map` as it was when called, made a slice per event-loop turn
- * while the operator goes on: the only work at the barrier is the marker
- * (starting the undo log). A change to a key not yet copied saves the key's
- * value as of the barrier first, and the copy takes that one.
- */
-function copyInChunks(map: Map<unknown, unknown>, dirty: DirtyKeys): Map<unknown, unknown> | Promise<Map<unknown, unknown>> {
-  // Small, or a copy already under way (back-to-back checkpoints): copy now.
-  if (map.size <= copyChunk || dirty.undo !== undefined) return new Map(map);
-  const undo = (dirty.undo = new Map());
-  const copy = new Map<unknown, unknown>();
-  // Iterating a Map while it changes is defined: entries added later are visited, deleted ones are not.
-  const entries = Map.prototype.entries.call(map);
-  const share = Math.ceil(map.size / copySlices);
-  return new Promise((resolve) => {
-    const step = (): void => {
-      const until = performance.now() + copySliceMs;
-      for (let n = 1; ; n++) {
-        // Reading the clock every 4096 entries costs nothing beside the copy.
-        if ((n & 4095) === 0 && n >= share && performance.now() > until) break;
-        const next = entries.next();
-        if (next.done) {
-          // Keys deleted (or deleted and not yet re-added) before the copy reached them.
-          for (const [key, value] of undo) if (value !== absent && !copy.has(key)) copy.set(key, value);
-          dirty.undo = undefined;
-          resolve(copy);
-          return;
-        }
-        const [key, value] = next.value;
-        const saved = undo.has(key) ? undo.get(key) : value;
-        if (saved !== absent) copy.set(key, saved);
-      }
-      setImmediate(step);
-    };
-    // Not even the first slice at the barrier: there, only the marker.
-    setImmediate(step);
-  });
-}
-
-/** `snapshot` with the copies still being made (see {@link StateRegistry.snapshot}) finished. */
-export async function settledSnapshot(snapshot: OperatorSnapshot): Promise<OperatorSnapshot> {
-  const out: OperatorSnapshot = {};
-  for (const [name, value] of Object.entries(snapshot)) out[name] = value instanceof Promise ? await value : value;
-  return out;
 }

@@ -1,13 +1,13 @@
 import type { Checkpoint } from './store.js';
 import { CorruptCheckpointError } from '../errors.js';
-import { asKeyedMap, isKeyedStateDelta } from './keyed-delta.js';
+import { asKeyedMap, isKeyedStateDelta, setEntries } from './keyed-delta.js';
 import type { KeyedStateDelta } from './keyed-delta.js';
 
 /** Apply `delta` to `base` (a full keyed state, changed in place when it is a Map). */
 function applyDelta(base: unknown, delta: KeyedStateDelta): Map<unknown, unknown> {
   const map = asKeyedMap(base);
   for (const key of delta.removed) map.delete(key);
-  for (const [key, value] of delta.changed) map.set(key, value);
+  setEntries(map, delta.changed);
   return map;
 }
 

@@ -6,8 +6,12 @@
  */
 export interface KeyedStateDelta {
   readonly onceflowDelta: 1;
-  /** Changed keys and their values at the barrier: a Map, or `[key, value]` pairs once through JSON. */
-  readonly changed: ReadonlyMap<unknown, unknown> | readonly (readonly [unknown, unknown])[];
+  /**
+   * Changed keys and their values at the barrier: {@link KeyedStateEntries} as the runtime writes
+   * them (building a Map of the changes at the barrier cost more than the rest of the checkpoint);
+   * a Map or `[key, value]` pairs in checkpoints written before.
+   */
+  readonly changed: KeyedStateEntries | ReadonlyMap<unknown, unknown> | readonly (readonly [unknown, unknown])[];
   readonly removed: readonly unknown[];
 }
 
@@ -46,12 +50,18 @@ export function keyedEntriesOf(map: ReadonlyMap<unknown, unknown>): KeyedStateEn
  */
 export function asKeyedMap(value: unknown): Map<unknown, unknown> {
   if (value instanceof Map) return value;
+  const map = new Map<unknown, unknown>();
+  setEntries(map, value);
+  return map;
+}
+
+/** Set every entry of keyed state stored in any of the forms {@link asKeyedMap} reads into `map`. */
+export function setEntries(map: Map<unknown, unknown>, value: unknown): void {
   if (isKeyedStateEntries(value)) {
     const { keys, values } = value;
     if (keys.length !== values.length) throw new TypeError(`keyed state has ${keys.length} keys but ${values.length} values`);
-    const map = new Map<unknown, unknown>();
     for (let i = 0; i < keys.length; i++) map.set(keys[i], values[i]);
-    return map;
+  } else if (value instanceof Map || Array.isArray(value)) {
+    for (const [key, entry] of value as Iterable<readonly [unknown, unknown]>) map.set(key, entry);
   }
-  return new Map(Array.isArray(value) ? (value as [unknown, unknown][]) : []);
 }

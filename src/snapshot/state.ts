@@ -283,11 +283,16 @@ function keyedSnapshot(
   const keys = dirty.since(parent, checkpointId);
   // Most keys changed: a full copy costs no more to write and spares a restore the chain behind it.
   if (keys === 'most' || keys.size * 2 > map.size) return keyedEntriesOf(map);
-  const changed = new Map<unknown, unknown>();
+  // Arrays, not a Map: inserting 100k changed keys into a new Map at the barrier cost more than encoding them.
+  const changedKeys: unknown[] = [];
+  const values: unknown[] = [];
   const removed: unknown[] = [];
   for (const key of keys) {
-    if (map.has(key)) changed.set(key, map.get(key));
-    else removed.push(key);
+    const value = map.get(key);
+    if (value !== undefined || map.has(key)) {
+      changedKeys.push(key);
+      values.push(value);
+    } else removed.push(key);
   }
-  return { onceflowDelta: 1, changed, removed };
+  return { onceflowDelta: 1, changed: { onceflowEntries: 1, keys: changedKeys, values }, removed };
 }

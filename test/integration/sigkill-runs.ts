@@ -57,7 +57,10 @@ export async function killAndFinish(script: URL, args: string[], options: KillAn
   let ended = false;
   void last.exited.then(() => (ended = true));
   try {
-    await until(async () => ended || (await options.done()), options.timeout ?? 60_000, () => `the last run to complete the output:\n${last.output()}`);
+    // Drained only once it has completed a checkpoint: the output may be complete before the last run
+    // even starts (an at-most-once source takes messages when it reads them), and a SIGTERM before the
+    // job has installed its handler kills it instead of draining it.
+    await until(async () => ended || (last.checkpoints() > 0 && (await options.done())), options.timeout ?? 60_000, () => `the last run to complete the output:\n${last.output()}`);
   } catch (error) {
     last.child.kill('SIGKILL');
     throw error;

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { collectionSource, JobFailedError, memoryStore, pipeline } from 'onceflow';
-import type { CommitRequest, JobEvent, Sink } from 'onceflow';
+import type { CommitRequest, JobEvent, Sink, SnapshotStore } from 'onceflow';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -82,6 +82,64 @@ test('checkpoints honour the minimum pause between them', async () => {
   const result = await handle.done;
   assert.is(result.outcome, 'stopped', 'stopped after three checkpoints, before the input ran out');
   for (let i = 1; i < completedAt.length; i++) assert.ok(completedAt[i]! - completedAt[i - 1]! >= 38, `gap ${completedAt[i]! - completedAt[i - 1]!} ms`);
+});
+
+/** A store whose saves take `ms`: a checkpoint slower than its interval. */
+function slowStore(ms: number): SnapshotStore {
+  const inner = memoryStore();
+  return {
+    ...inner,
+    async save(checkpoint) {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return inner.save(checkpoint);
+    },
+  };
+}
+
+test('without a minPause, a checkpoint slower than the interval is followed by a pause as long as it took', async () => {
+  const { sink } = stallingSink(new Set(), 0);
+  // One record a turn: the input outlasts three checkpoints however fast the machine is.
+  const job = pipeline({ id: 'default-pause', checkpoints: { interval: 1, store: slowStore(60) }, logger: quiet })
+    .from(collectionSource(Array.from({ length: 1_000_000 }, (_, i) => i), { chunkSize: 1 }))
+    .to(sink);
+  const handle = job.start();
+  const completed: { at: number; duration: number }[] = [];
+  const triggeredAt: number[] = [];
+  handle.events.subscribe((e) => {
+    if (e.type === 'checkpoint-triggered' && !e.final) triggeredAt.push(performance.now());
+    if (e.type !== 'checkpoint-completed') return;
+    completed.push({ at: performance.now(), duration: e.durationMs });
+    if (completed.length === 3) void handle.stop();
+  });
+  const result = await handle.done;
+  assert.is(result.outcome, 'stopped');
+  // Checkpoint n+1 starts about checkpoint n's duration after n completed (timers and Date.now() round by a ms or two); with no pause it starts at once.
+  for (let i = 0; i < completed.length - 1; i++) {
+    const gap = triggeredAt[i + 1]! - completed[i]!.at;
+    assert.ok(gap >= completed[i]!.duration * 0.8, `pause ${gap.toFixed(1)} ms after a checkpoint of ${completed[i]!.duration.toFixed(1)} ms`);
+  }
+});
+
+test('a job restored from a checkpoint takes its first checkpoint one interval in, not as it starts', async () => {
+  const store = memoryStore();
+  const input = Array.from({ length: 1_000_000 }, (_, i) => i);
+  const run = async (interval: number, stopOn: JobEvent['type']) => {
+    const { sink } = stallingSink(new Set(), 0);
+    const handle = pipeline({ id: 'restart-first', checkpoints: { interval, store }, logger: quiet }).from(collectionSource(input, { chunkSize: 1 })).to(sink).start();
+    const startedAt = performance.now();
+    let firstAfter: number | undefined;
+    handle.events.subscribe((e) => {
+      if (e.type === 'checkpoint-triggered' && !e.final && firstAfter === undefined) firstAfter = performance.now() - startedAt;
+      if (e.type !== stopOn) return;
+      void handle.stop();
+    });
+    await handle.done;
+    return firstAfter;
+  };
+  await run(20, 'checkpoint-completed');
+  assert.ok((await store.latest('restart-first')).checkpoint, 'the first run left a checkpoint');
+  const firstAfter = await run(150, 'checkpoint-triggered');
+  assert.ok(firstAfter !== undefined && firstAfter >= 100, `first checkpoint ${firstAfter?.toFixed(1)} ms after the restart`);
 });
 
 test.run();

@@ -8,6 +8,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Redis } from 'ioredis';
 import type { Consumer } from 'kafkajs';
+import { pipeline, stdoutSink } from 'onceflow';
+import { jsonDeserializer, KafkaUnknownTopicError, scaledOutKafkaJob } from 'onceflow/kafka';
+import { redisStore } from 'onceflow/redis';
 import { requireServer, uniqueName } from '../env.js';
 import { spawnJob, until } from '../sigkill-runs.js';
 import { assertExactlyOnce, createTopic, testKafka } from './helpers.js';
@@ -109,6 +112,36 @@ test(`two processes in one group, one SIGKILLed mid-run: the other takes over it
     await admin.disconnect();
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  }
+});
+
+test('a scaled-out job of a topic that does not exist fails at once, naming it, and creates nothing', async () => {
+  const missing = uniqueName('onceflow-scale-missing');
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const job = scaledOutKafkaJob({
+      id: uniqueName('scale-missing'),
+      kafka,
+      topics: [missing],
+      deserializer: jsonDeserializer<unknown>(),
+      signals: false,
+      logger: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+      build: (input) => pipeline({ id: input.id, checkpoints: { interval: 1000, store: redisStore({ client: redis }) } }).from(input.source).to(stdoutSink()),
+    });
+    try {
+      await job.run();
+      assert.unreachable('the job ran');
+    } catch (error) {
+      assert.instance(error, KafkaUnknownTopicError);
+      assert.match((error as Error).message, `topic '${missing}' that the scaled-out job reads does not exist`);
+    }
+    assert.not.ok((await admin.listTopics()).includes(missing), 'the topic was not created');
+  } finally {
+    await admin.disconnect();
     redis.disconnect();
   }
 });

@@ -36,7 +36,9 @@ export interface ScaledOutKafkaJobOptions<T, G extends Guarantee> extends Omit<K
   /**
    * Build the job of one partition: `pipeline({ id: input.id, ... }).from(input.source)...to(sink)`.
    * Called each time a partition's job starts (when the group assigns the partition, and after its lock
-   * was held by the previous owner), so every run gets fresh sinks. Its `checkpoints.store` must be one
+   * was held by the previous owner), so every run gets fresh sinks; and once by `scaledOutKafkaJob` itself,
+   * for partition 0 of the first topic, to check the job before any process joins the group (that job is
+   * never started: build sinks, not connections). Its `checkpoints.store` must be one
    * every process shares (`redisStore` from `onceflow/redis`); state per key must be keyed by
    * `keyByMessageKey()`, or the job is refused with an `UnpartitionedKeyError`.
    */

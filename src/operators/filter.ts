@@ -6,7 +6,7 @@ import { filterStage, stateless } from '../contracts/operate.js';
 export function filter<T, S extends T>(predicate: (value: T) => value is S): Operator<T, S>;
 export function filter<T>(predicate: (value: T) => boolean): Operator<T, T>;
 export function filter<T>(predicate: (value: T) => boolean): Operator<T, T> {
-  return defineOperator({ name: 'filter', guarantee: 'exactly-once', replay: 'deterministic' }, (input) =>
+  return defineOperator({ name: 'filter', guarantee: 'exactly-once', replay: 'deterministic', keys: 'kept' }, (input) =>
     stateless<T, T>(input, filterStage(predicate)),
   );
 }

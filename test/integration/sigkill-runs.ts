@@ -20,17 +20,19 @@ export interface KillAndFinishOptions {
 /** Longest a drained run may take to exit after SIGTERM: a final checkpoint, its commit and closing the clients. */
 const drainTimeout = 30_000;
 
-function spawnJob(script: URL, args: string[]): { child: ChildProcess; checkpoints: () => number; output: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
+/** Run `script` with `args` in a child process; `checkpoints()` counts its stdout lines starting `checkpoint `, `stdout()` is all it printed. */
+export function spawnJob(script: URL, args: string[]): { child: ChildProcess; checkpoints: () => number; stdout: () => string; output: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
   const child = spawn(process.execPath, ['--conditions=onceflow-source', '--import', 'tsx', fileURLToPath(script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
-  return { child, checkpoints: () => (stdout.match(/^checkpoint /gm) ?? []).length, output: () => `${stdout.slice(-500)}\n${stderr.slice(-2000)}`, exited };
+  return { child, checkpoints: () => (stdout.match(/^checkpoint /gm) ?? []).length, stdout: () => stdout, output: () => `${stdout.slice(-500)}\n${stderr.slice(-2000)}`, exited };
 }
 
-async function until(condition: () => boolean | Promise<boolean>, timeout: number, what: () => string): Promise<void> {
+/** Wait until `condition` holds, failing after `timeout` ms with `what()`. */
+export async function until(condition: () => boolean | Promise<boolean>, timeout: number, what: () => string): Promise<void> {
   const deadline = Date.now() + timeout;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what()}`);

@@ -128,7 +128,7 @@ export class KafkaPartitionEnumerator implements SplitEnumerator<KafkaPartitionS
     for (const topic of new Set(found.map((f) => f.topic))) {
       const partitions = found.filter((f) => f.topic === topic).map((f) => f.partition);
       const ends = await admin.fetchTopicOffsets(topic);
-      const committed = first ? await this.committedOffsets(admin, topic) : new Map<number, string>();
+      const committed = first ? await committedOffsets(admin, this.options.groupId, topic) : new Map<number, string>();
       for (const partition of partitions) {
         const end = ends.find((e) => e.partition === partition);
         const low = end?.low ?? '0';
@@ -148,11 +148,12 @@ export class KafkaPartitionEnumerator implements SplitEnumerator<KafkaPartitionS
     if (!first) this.logger?.info(`kafka source: found ${splits.length} new partition(s): ${splits.map((s) => s.splitId).join(', ')}`);
     this.init.context.assignSplits(splits);
   }
+}
 
-  private async committedOffsets(admin: Admin, topic: string): Promise<Map<number, string>> {
-    const result = await admin.fetchOffsets({ groupId: this.options.groupId, topics: [topic] });
-    const offsets = new Map<number, string>();
-    for (const { partition, offset } of result[0]?.partitions ?? []) if (offset !== '-1' && offset !== '') offsets.set(partition, offset);
-    return offsets;
-  }
+/** The offsets `groupId` has committed on `topic`'s partitions, by partition; none for a partition without one. */
+export async function committedOffsets(admin: Admin, groupId: string, topic: string): Promise<Map<number, string>> {
+  const result = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const offsets = new Map<number, string>();
+  for (const { partition, offset } of result[0]?.partitions ?? []) if (offset !== '-1' && offset !== '') offsets.set(partition, offset);
+  return offsets;
 }

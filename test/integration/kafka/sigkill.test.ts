@@ -10,7 +10,7 @@ import { runWithKills } from '../../kill-restart.js';
 import { withTempDir } from '../../temp-dir.js';
 import { runSeed, seededRandom } from '../../fault/random.js';
 import { requireServer } from '../env.js';
-import { createTopic, produce, readTopic, testKafka } from './helpers.js';
+import { assertExactlyOnce, createTopic, produce, readTopic, testKafka } from './helpers.js';
 
 const seed = runSeed();
 const random = seededRandom(seed);
@@ -55,14 +55,6 @@ function runUntilItKillsItself(args: string[]): Promise<void> {
       else reject(new Error(`the job was to kill itself at ${args.at(-1)}, but exited with ${code ?? signal}:\n${stderr}`));
     });
   });
-}
-
-/** Each key's counts 1..n exactly once: the output of a keyed count that saw every record once. */
-function assertExactlyOnce(output: readonly string[], perKey: ReadonlyMap<string, number>): void {
-  assert.is(new Set(output).size, output.length, `no result twice (${output.length - new Set(output).size} duplicates)`);
-  const expected = [...perKey].flatMap(([key, n]) => Array.from({ length: n }, (_, i) => `${key}=${i + 1}`)).sort();
-  assert.is(output.length, expected.length, 'one result per input record');
-  assert.equal([...output].sort(), expected, 'each key counted 1..n, each count once');
 }
 
 test(`transactional sink: ${transactionalRecords} records from 4 partitions through a keyed count, killed at both protocol points and 5 times at random: a read_committed consumer sees each result exactly once`, async () => {

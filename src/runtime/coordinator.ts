@@ -202,7 +202,9 @@ export class CheckpointCoordinator {
     if (this.stopped || interval === undefined || this.finishing || this.pending.size >= this.options.maxConcurrent) return;
     // The monotonic clock: the wall clock may be stepped or slewed under the job.
     const now = performance.now();
-    const minPause = this.options.minPause ?? this.lastDuration;
+    // A pause as long as the last checkpoint keeps a slow one from starving processing; more than an interval would
+    // only hold back what an exactly-once sink makes visible at each commit.
+    const minPause = this.options.minPause ?? Math.min(this.lastDuration, interval);
     const delay = Math.max(0, this.lastTrigger + interval - now, this.lastCompletion + minPause - now);
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.trigger(false), delay);

@@ -11,7 +11,8 @@ export interface CheckpointOptions {
   readonly store?: SnapshotStore | undefined;
   /**
    * Least time between the end of one checkpoint and the start of the next, in ms. Default: as long as
-   * the last checkpoint took, so that a checkpoint slower than the interval cannot starve processing.
+   * the last checkpoint took, at most `interval`, so that a checkpoint slower than the interval cannot
+   * starve processing, nor hold back an exactly-once sink's output by more than an interval.
    */
   readonly minPause?: number | undefined;
   /**

@@ -96,10 +96,11 @@ function slowStore(ms: number): SnapshotStore {
   };
 }
 
-test('without a minPause, a checkpoint slower than the interval is followed by a pause as long as it took', async () => {
+/** Checkpoints of a job whose store takes `saveMs` to save, at `interval`: when each was triggered and completed, and how long it took. */
+async function pausesBetweenCheckpoints(interval: number, saveMs: number): Promise<{ gap: number; duration: number }[]> {
   const { sink } = stallingSink(new Set(), 0);
   // One record a turn: the input outlasts three checkpoints however fast the machine is.
-  const job = pipeline({ id: 'default-pause', checkpoints: { interval: 1, store: slowStore(60) }, logger: quiet })
+  const job = pipeline({ id: 'default-pause', checkpoints: { interval, store: slowStore(saveMs) }, logger: quiet })
     .from(collectionSource(Array.from({ length: 1_000_000 }, (_, i) => i), { chunkSize: 1 }))
     .to(sink);
   const handle = job.start();
@@ -113,10 +114,18 @@ test('without a minPause, a checkpoint slower than the interval is followed by a
   });
   const result = await handle.done;
   assert.is(result.outcome, 'stopped');
-  // Checkpoint n+1 starts about checkpoint n's duration after n completed (timers and Date.now() round by a ms or two); with no pause it starts at once.
-  for (let i = 0; i < completed.length - 1; i++) {
-    const gap = triggeredAt[i + 1]! - completed[i]!.at;
-    assert.ok(gap >= completed[i]!.duration * 0.8, `pause ${gap.toFixed(1)} ms after a checkpoint of ${completed[i]!.duration.toFixed(1)} ms`);
+  return completed.slice(0, -1).map((c, i) => ({ gap: triggeredAt[i + 1]! - c.at, duration: c.duration }));
+}
+
+test('without a minPause, a checkpoint slower than the interval is followed by a pause as long as it took, at most an interval', async () => {
+  // A checkpoint a little shorter than the interval: the pause is its duration (timers and clocks round by a ms or two), not the interval's 20 ms left.
+  for (const { gap, duration } of await pausesBetweenCheckpoints(100, 80)) {
+    assert.ok(gap >= duration * 0.8, `pause ${gap.toFixed(1)} ms after a checkpoint of ${duration.toFixed(1)} ms`);
+  }
+  // A checkpoint far slower than the interval: the pause is the interval, not the checkpoint's 300 ms.
+  for (const { gap, duration } of await pausesBetweenCheckpoints(30, 300)) {
+    assert.ok(gap >= 30 * 0.8, `pause ${gap.toFixed(1)} ms after a checkpoint of ${duration.toFixed(1)} ms`);
+    assert.ok(gap < duration * 0.6, `pause ${gap.toFixed(1)} ms after a checkpoint of ${duration.toFixed(1)} ms: capped at the 30 ms interval`);
   }
 });
 

@@ -1,6 +1,7 @@
 /**
  * Figure 5: time from SIGKILL to the first record processed after restart.
- * A child process runs a keyed count over 100k keys with checkpoints into a
+ * A child process runs a keyed count over 10k and 100k keys (and 1M with
+ * `--full`) with checkpoints into a
  * filesystem store; after a few checkpoints the parent kills it and starts a
  * new child with the same job id and store, which restores the state and
  * resumes. Each child reports on stdout, one JSON line per event, with
@@ -18,20 +19,19 @@ import type { Keyed, Sink } from 'onceflow';
 import type { BenchOptions, Figure } from './measure.js';
 import { blockStarts, expandBlocks, median, runIfMain, wallClock } from './measure.js';
 
-const keys = 100_000;
 const checkpointsBeforeKill = 3;
 
 type ChildEvent =
   | { readonly event: 'main'; readonly origin: number; readonly at: number }
   | { readonly event: 'restored'; readonly checkpointId: number; readonly at: number }
   | { readonly event: 'first-record'; readonly key: number; readonly count: number; readonly at: number }
-  | { readonly event: 'checkpoint'; readonly checkpointId: number; readonly bytes: number; readonly at: number };
+  | { readonly event: 'checkpoint'; readonly checkpointId: number; readonly bytes: number; readonly at: number; readonly everyKey: boolean };
 
 function say(event: ChildEvent): void {
   process.stdout.write(`${JSON.stringify(event)}\n`);
 }
 
-function firstRecordReporter(): Sink<Keyed<number, number>, 'at-least-once'> {
+function firstRecordReporter(written: { count: number }): Sink<Keyed<number, number>, 'at-least-once'> {
   return {
     name: 'first-record',
     guarantee: 'at-least-once',
@@ -42,6 +42,7 @@ function firstRecordReporter(): Sink<Keyed<number, number>, 'at-least-once'> {
       let first = true;
       return {
         write({ key, value }) {
+          written.count++;
           if (!first) return;
           first = false;
           say({ event: 'first-record', key, count: value, at: wallClock() });
@@ -54,21 +55,26 @@ function firstRecordReporter(): Sink<Keyed<number, number>, 'at-least-once'> {
 }
 
 /** Runs until killed. */
-async function child({ directory }: { directory: string }): Promise<never> {
+async function child({ directory, keys }: { directory: string; keys: number }): Promise<never> {
   say({ event: 'main', origin: performance.timeOrigin, at: wallClock() });
+  const written = { count: 0 };
+  // Checkpoints whose barrier came after this process had counted `keys` records: every key is in their state.
+  const everyKey = new Set<number>();
   const handle = pipeline({ id: 'bench-recovery', checkpoints: { interval: 200, store: fileStore({ directory }) } })
-    // Enough for every generation (each runs about half a second) yet a list of only 100k block starts to build.
-    .from(blockStarts(1e8))
+    // Enough for every generation even when a loaded disk makes each fsync take seconds; a list of 1M block starts to build.
+    .from(blockStarts(1e9))
     .pipe(
       expandBlocks,
       keyBy((x: number) => x % keys),
       count(),
     )
-    .to(firstRecordReporter())
+    .to(firstRecordReporter(written))
     .start();
   handle.events.subscribe((e) => {
     if (e.type === 'restored') say({ event: 'restored', checkpointId: e.checkpointId, at: wallClock() });
-    if (e.type === 'checkpoint-completed') say({ event: 'checkpoint', checkpointId: e.checkpointId, bytes: e.bytes, at: wallClock() });
+    // Synchronous, before the barrier is injected: the records written so far are ahead of it.
+    if (e.type === 'checkpoint-triggered' && written.count >= keys) everyKey.add(e.checkpointId);
+    if (e.type === 'checkpoint-completed') say({ event: 'checkpoint', checkpointId: e.checkpointId, bytes: e.bytes, at: wallClock(), everyKey: everyKey.has(e.checkpointId) });
   });
   await handle.done;
   throw new Error('the recovery job ended: it should run until killed');
@@ -81,8 +87,8 @@ class Generation {
   private waiting: { until: (events: ChildEvent[]) => boolean; resolve: () => void } | undefined;
   readonly process: ChildProcess;
 
-  constructor(script: string, directory: string) {
-    this.process = spawn(process.execPath, [script, JSON.stringify({ role: 'child', directory })], { stdio: ['ignore', 'pipe', 'inherit'] });
+  constructor(script: string, directory: string, keys: number) {
+    this.process = spawn(process.execPath, [script, JSON.stringify({ role: 'child', directory, keys })], { stdio: ['ignore', 'pipe', 'inherit'] });
     this.exited = new Promise((resolve) => this.process.on('exit', () => resolve()));
     if (!this.process.stdout) throw new Error('child has no stdout');
     createInterface({ input: this.process.stdout }).on('line', (line) => {
@@ -120,7 +126,7 @@ interface Recovery {
   readonly spawnMs: number;
   /** Node's own start-up and loading the compiled benchmark, onceflow and RxJS. */
   readonly startupMs: number;
-  /** Reading, checking and decoding the checkpoint and rebuilding 100k keys of state. */
+  /** Reading, checking and decoding the checkpoint (and the deltas it builds on) and rebuilding the keyed state. */
   readonly restoreMs: number;
   /** Restored until the first record reached the sink. */
   readonly firstRecordMs: number;
@@ -129,15 +135,24 @@ interface Recovery {
 }
 
 const checkpointsSince = (n: number) => (events: ChildEvent[]) => events.filter((e) => e.event === 'checkpoint').length >= n;
+// The first kill waits for checkpoints holding every key: checkpoints of 1M keys now take ~60 ms, and three of
+// them could complete before the first pass over the keys, so the restored state lacked the key counted next.
+const fullCheckpoints = (n: number) => (events: ChildEvent[]) => events.filter((e) => e.event === 'checkpoint' && e.everyKey).length >= n;
 
 export async function recovery({ full }: BenchOptions): Promise<Figure[]> {
-  const kills = full ? 10 : 5;
+  const figures: Figure[] = [];
+  for (const keys of full ? [10_000, 100_000, 1_000_000] : [10_000, 100_000]) figures.push(await recoveryAt(keys, full ? 10 : 3));
+  return figures;
+}
+
+/** Figure 5 at `keys` keys of state, median of `kills` kills. */
+export async function recoveryAt(keys: number, kills: number): Promise<Figure> {
   const script = fileURLToPath(import.meta.url);
   const directory = mkdtempSync(join(tmpdir(), 'onceflow-bench-'));
   const recoveries: Recovery[] = [];
-  let current = new Generation(script, directory);
+  let current = new Generation(script, directory, keys);
   try {
-    await current.when(checkpointsSince(checkpointsBeforeKill));
+    await current.when(fullCheckpoints(checkpointsBeforeKill));
     for (let i = 0; i < kills; i++) {
       const lastCompleted = current.lastCheckpoint();
       const killedAt = wallClock();
@@ -145,7 +160,7 @@ export async function recovery({ full }: BenchOptions): Promise<Figure[]> {
       await current.exited;
       const exitedAt = wallClock();
       const spawnedAt = wallClock();
-      current = new Generation(script, directory);
+      current = new Generation(script, directory, keys);
       await current.when((events) => events.some((e) => e.event === 'first-record'));
       const main = current.find('main');
       const restored = current.find('restored');
@@ -172,12 +187,12 @@ export async function recovery({ full }: BenchOptions): Promise<Figure[]> {
     rmSync(directory, { recursive: true, force: true });
   }
   const part = (name: keyof Recovery): number => median(recoveries.map((r) => r[name]));
-  return [
-    {
-      figure: `5. recovery: SIGKILL to first record after restart, ${keys / 1000}k keys of state (median of ${kills})`,
+  return {
+      figure: `5. recovery: SIGKILL to first record after restart, ${keys >= 1e6 ? `${keys / 1e6}M` : `${keys / 1000}k`} keys of state (median of ${kills})`,
       unit: 'ms',
       measured: part('totalMs'),
-      target: { op: '<', value: 1000 },
+      // Issue #13: under 500 ms at 1M keys; the 1 s target of issue #5 for smaller state.
+      target: { op: '<', value: keys >= 1e6 ? 500 : 1000 },
       details: {
         medianMs: {
           exit: part('exitMs'),
@@ -191,10 +206,9 @@ export async function recovery({ full }: BenchOptions): Promise<Figure[]> {
         snapshotBytes: part('snapshotBytes'),
         recoveries,
       },
-    },
-  ];
+  };
 }
 
-runIfMain(import.meta.url, (input: BenchOptions | { role: 'child'; directory: string }): Promise<Figure[]> =>
+runIfMain(import.meta.url, (input: BenchOptions | { role: 'child'; directory: string; keys: number }): Promise<Figure[]> =>
   'role' in input ? child(input) : recovery(input),
 );

@@ -13,7 +13,19 @@ import type { Figure } from './measure.js';
 import { runChild } from './measure.js';
 
 // The Kafka figures need a broker: they run when ONCEFLOW_KAFKA_BROKERS names one (`eval "$(npm run -s services -- up kafka)"`).
-const benchmarks = ['throughput', 'counting-cost', 'checkpoint-overhead', 'keyed-count', 'flow-control', 'recovery', 'kinesis', 'messaging', 'cassandra-elasticsearch', ...(process.env.ONCEFLOW_KAFKA_BROKERS ? ['kafka'] : [])];
+const benchmarks = [
+  'throughput',
+  'counting-cost',
+  'checkpoint-overhead',
+  'keyed-count',
+  'incremental-state',
+  'flow-control',
+  'recovery',
+  'kinesis',
+  'messaging',
+  'cassandra-elasticsearch',
+  ...(process.env.ONCEFLOW_KAFKA_BROKERS ? ['kafka'] : []),
+];
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);

@@ -23,6 +23,8 @@ export const layers: Readonly<Record<string, readonly string[]>> = {
   connectors: ['contracts', 'errors'],
   dsl: ['runtime', 'snapshot', 'contracts', 'errors'],
   testing: ['dsl', 'runtime', 'snapshot', 'contracts', 'operators', 'connectors', 'errors'],
+  // Running one job per Kafka partition across processes: it starts jobs (dsl, runtime) of connectors' sources.
+  'scale-out': ['dsl', 'runtime', 'snapshot', 'contracts', 'operators', 'connectors', 'errors'],
 };
 
 const entry = 'entry';

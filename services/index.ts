@@ -5,6 +5,7 @@
  * already answering on the default address is used as it is; else one is started and waited
  * for. Only servers started by `up` are ever stopped.
  */
+import { dirname } from 'node:path';
 import { envVars, serviceNames } from './env.js';
 import type { ServiceName } from './env.js';
 import { PrerequisiteMissing, describe, forgetRecord, freshDir, probeOnce, readRecord, stop, waitReady, writeRecord } from './lib.js';
@@ -117,6 +118,36 @@ export async function down(names: readonly ServiceName[] = serviceNames, say: Sa
       say(`${name}: stopped (pid ${record.pid})`);
     }),
   );
+}
+
+/** A server {@link stopKeepingData} stopped: its data dir is kept until it is started again. */
+export interface StoppedServer {
+  /** Start it on its data as it was, and wait until it answers. */
+  startAgain(say?: Say): Promise<void>;
+}
+
+/**
+ * Stops a server the harness started, keeping its data, so a test can take it away
+ * mid-run and bring it back. A server the harness did not start (a user's, or one
+ * already running on the default address) is not ours to stop: that is an error, not a skip.
+ */
+export async function stopKeepingData(name: ServiceName, say: Say = console.error): Promise<StoppedServer> {
+  const server = servers[name];
+  const record = readRecord(name);
+  if (!record) throw new Error(`${name} was not started by the harness (its variable is set, or another server answers on its address): a test that restarts it needs one the harness started`);
+  const again = server.startAgain;
+  if (!again) throw new Error(`the harness cannot start ${name} again on its data`);
+  await stop(record.pid);
+  forgetRecord(name);
+  say(`${name}: stopped (pid ${record.pid}), data kept`);
+  return {
+    async startAgain(sayAgain: Say = say) {
+      const pid = await again(dirname(record.log), record.log);
+      writeRecord(name, { ...record, pid });
+      await waitReady(server, pid, record.log);
+      sayAgain(`${name}: started again (pid ${pid})`);
+    },
+  };
 }
 
 export interface Status {

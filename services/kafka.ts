@@ -54,4 +54,10 @@ async function start(dir: string, log: string): Promise<number> {
   return spawnDetached('java', [...jvm, 'kafka.Kafka', properties], { cwd: dir, log });
 }
 
-export const kafka: Server = { name: 'kafka', address: '127.0.0.1:9092', probe, start, startTimeoutMs: 120_000 };
+async function startAgain(dir: string, log: string): Promise<number> {
+  const classpath = await mavenClasspath('kafka');
+  const jvm = [...jvmOptions('512m', [`-Dlog4j.configuration=file:${join(servicesDir, 'kafka', 'log4j.properties')}`]), '-cp', classpath];
+  return spawnDetached('java', [...jvm, 'kafka.Kafka', join(dir, 'server.properties')], { cwd: dir, log });
+}
+
+export const kafka: Server = { name: 'kafka', address: '127.0.0.1:9092', probe, start, startAgain, startTimeoutMs: 120_000 };

@@ -39,6 +39,8 @@ export interface Server {
   probe(address: string): Promise<void>;
   /** Spawns the server into a fresh data dir; readiness is waited for by the caller. */
   start(dir: string, log: string): Promise<number>;
+  /** Spawns it again on the data dir a stopped start left, data and all: for tests that restart a server mid-run. */
+  startAgain?(dir: string, log: string): Promise<number>;
   /** How long a cold start may take on 2 busy cores before it counts as failed. */
   readonly startTimeoutMs: number;
 }

@@ -18,3 +18,9 @@ export { kafkaSink } from './connectors/kafka/sink.js';
 export type { KafkaSinkOptions } from './connectors/kafka/sink.js';
 export { kafkaTransactionalSink } from './connectors/kafka/transactional-sink.js';
 export type { KafkaTransactionalSinkOptions, KafkaTransactionCommittable } from './connectors/kafka/transactional-sink.js';
+// Scale-out: one job per partition, over every process that joins the group.
+export { scaledOutKafkaJob, ScaledOutKafkaJob, kafkaRepartition } from './scale-out/kafka.js';
+export type { ScaledOutKafkaJobOptions, KafkaPartitionInput, ScaledOutEvent, ScaledOutResult, ScaledOutHandle, KafkaRepartitionOptions, KafkaRepartition } from './scale-out/kafka.js';
+export { keyByMessageKey, KafkaRecordKeyError, UnpartitionedKeyError } from './scale-out/partitioning.js';
+export type { MessageKeyEncoding } from './scale-out/partitioning.js';
+export type { KafkaPartitionSource, KafkaTopicPartition, KafkaGroupMemberOptions } from './connectors/kafka/group-member.js';

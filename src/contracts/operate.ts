@@ -74,7 +74,9 @@ export class ElementSubscriber<In, Out> extends Subscriber<In | Marker> {
       }
     } catch (error) {
       // Set even when known: an operator may throw one error object for several records.
-      if (!(value instanceof Marker) && typeof error === 'object' && error !== null) recordFailures.set(error, { operatorId: this.operatorId, record: value });
+      // A fused stage noted its own operator and record already (see noteStageFailure).
+      const noted = typeof error === 'object' && error !== null && notedByStage.delete(error);
+      if (!noted && !(value instanceof Marker) && typeof error === 'object' && error !== null) recordFailures.set(error, { operatorId: this.operatorId, record: value });
       this.out.error(error);
     }
   }
@@ -105,4 +107,147 @@ export function operate<In, Out>(
     input.subscribe(new ElementSubscriber(out, h, operatorId));
     return h.finalize;
   });
+}
+
+/** Errors a fused stage attributed to its own operator, which the chain's subscriber must not attribute again. */
+const notedByStage = new WeakSet<object>();
+
+/** Attribute `error`, thrown by the function of a fused stage of operator `operatorId` for `record`. */
+function noteStageFailure(error: unknown, operatorId: string | undefined, record: unknown): void {
+  if (typeof error !== 'object' || error === null) return;
+  recordFailures.set(error, { operatorId, record });
+  notedByStage.add(error);
+}
+
+/** Where one stage of a fused chain passes its records. */
+export interface Emitter<T> {
+  next(value: T): void;
+}
+
+/**
+ * One stateless step of a fused chain: given where its output goes, the
+ * emitter its input goes to. Stages are small classes (see {@link mapStage})
+ * rather than closures, so that each call site in a chain sees few classes and
+ * V8 can inline along it.
+ */
+export type RecordStage<In, Out> = (downstream: Emitter<Out>, operatorId: string | undefined) => Emitter<In>;
+
+class MapStage<In, Out> implements Emitter<In> {
+  constructor(
+    private readonly project: (value: In) => Out,
+    private readonly downstream: Emitter<Out>,
+    private readonly operatorId: string | undefined,
+  ) {}
+
+  next(value: In): void {
+    let result: Out;
+    try {
+      result = this.project(value);
+    } catch (error) {
+      noteStageFailure(error, this.operatorId, value);
+      throw error;
+    }
+    this.downstream.next(result);
+  }
+}
+
+class FilterStage<T> implements Emitter<T> {
+  constructor(
+    private readonly predicate: (value: T) => boolean,
+    private readonly downstream: Emitter<T>,
+    private readonly operatorId: string | undefined,
+  ) {}
+
+  next(value: T): void {
+    let kept: boolean;
+    try {
+      kept = this.predicate(value);
+    } catch (error) {
+      noteStageFailure(error, this.operatorId, value);
+      throw error;
+    }
+    if (kept) this.downstream.next(value);
+  }
+}
+
+class FlatMapStage<In, Out> implements Emitter<In> {
+  constructor(
+    private readonly project: (value: In) => Iterable<Out>,
+    private readonly downstream: Emitter<Out>,
+    private readonly operatorId: string | undefined,
+  ) {}
+
+  next(value: In): void {
+    let results: Out[];
+    try {
+      // Taken whole before any is passed on, so that a throw is the project function's, not a later stage's.
+      results = Array.from(this.project(value));
+    } catch (error) {
+      noteStageFailure(error, this.operatorId, value);
+      throw error;
+    }
+    for (const result of results) this.downstream.next(result);
+  }
+}
+
+/** A stage emitting `project(record)` for each record. */
+export const mapStage =
+  <In, Out>(project: (value: In) => Out): RecordStage<In, Out> =>
+  (downstream, operatorId) =>
+    new MapStage(project, downstream, operatorId);
+
+/** A stage passing the records for which `predicate` holds. */
+export const filterStage =
+  <T>(predicate: (value: T) => boolean): RecordStage<T, T> =>
+  (downstream, operatorId) =>
+    new FilterStage(predicate, downstream, operatorId);
+
+/** A stage emitting every result of `project(record)`, in order. */
+export const flatMapStage =
+  <In, Out>(project: (value: In) => Iterable<Out>): RecordStage<In, Out> =>
+  (downstream, operatorId) =>
+    new FlatMapStage(project, downstream, operatorId);
+
+class SubscriberEmitter<T> implements Emitter<T> {
+  constructor(private readonly out: Subscriber<T | Marker>) {}
+
+  next(value: T): void {
+    this.out.next(value);
+  }
+}
+
+/**
+ * The output of stateless operators (map, filter, flatMap, keyBy): a chain of
+ * record stages run by one subscriber on `upstream`, however many operators
+ * it holds. Another stateless operator applied to it extends the chain
+ * instead of subscribing with a subscriber of its own, as @most/core fuses
+ * `map`s. Markers (barriers, watermarks) pass a chain untouched, and since the
+ * whole chain runs synchronously for each record, in order with the records.
+ */
+export class StatelessFlow<Out> extends Observable<Out | Marker> {
+  constructor(
+    readonly upstream: Flow<unknown>,
+    /** Each stage with the id of the operator it belongs to (see {@link applyingOperator}). */
+    readonly stages: readonly { readonly stage: RecordStage<unknown, unknown>; readonly operatorId: string | undefined }[],
+  ) {
+    super((out) => {
+      let head: Emitter<unknown> = new SubscriberEmitter(out);
+      for (let i = stages.length - 1; i >= 0; i--) head = stages[i]!.stage(head, stages[i]!.operatorId);
+      const first = head;
+      upstream.subscribe(new ElementSubscriber<unknown, Out>(out, { record: (value) => first.next(value) }, stages[0]?.operatorId));
+    });
+  }
+
+  /** This chain with `stage` of operator `operatorId` run after it. */
+  then<Next>(stage: RecordStage<Out, Next>, operatorId: string | undefined): StatelessFlow<Next> {
+    return new StatelessFlow<Next>(this.upstream, [...this.stages, { stage: stage as RecordStage<unknown, unknown>, operatorId }]);
+  }
+}
+
+/** Apply a stateless record stage to `input`, fused with the stateless stages before it. */
+export function stateless<In, Out>(input: Flow<In>, stage: RecordStage<In, Out>): Flow<Out> {
+  const operatorId = applying;
+  return input instanceof StatelessFlow
+    ? (input as StatelessFlow<In>).then(stage, operatorId)
+    : new StatelessFlow<Out>(input, [{ stage: stage as RecordStage<unknown, unknown>, operatorId }]);
 }

@@ -29,6 +29,15 @@ export interface OperatorInfo<G extends Guarantee, R extends Replay> {
    * operator before a stateful one orphans that one's state.
    */
   readonly uid?: string;
+  /**
+   * What the operator does to the key of the records it passes on (`Keyed.key`),
+   * read by the check that keyed state in a scaled-out Kafka job is partitioned
+   * as its input is: `'partitioned'` makes the key from what the input topic is
+   * partitioned by (`keyByMessageKey`), `'kept'` passes each record's key on
+   * unchanged (`filter`, `reduce`, `count`, the windows, `dedupe`). Absent: after
+   * this operator a key may be anything.
+   */
+  readonly keys?: 'partitioned' | 'kept';
 }
 
 /** Where an operator keeps its {@link OperatorInfo}. */

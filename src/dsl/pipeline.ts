@@ -58,6 +58,7 @@ const checkpointOptionNames: Record<keyof CheckpointOptions, true> = {
   interval: true,
   store: true,
   minPause: true,
+  fullEvery: true,
   timeout: true,
   maxConcurrent: true,
   tolerableFailures: true,
@@ -159,6 +160,9 @@ export function pipeline<const O extends PipelineOptions>(options: O & KnownOpti
     if (!(checkpoints.interval > 0)) throw new ConfigurationError(`checkpoints.interval must be a positive number of ms, got ${checkpoints.interval}`);
     if (checkpoints.maxConcurrent !== undefined && !(checkpoints.maxConcurrent >= 1)) {
       throw new ConfigurationError(`checkpoints.maxConcurrent must be at least 1, got ${checkpoints.maxConcurrent}`);
+    }
+    if (checkpoints.fullEvery !== undefined && !(Number.isInteger(checkpoints.fullEvery) && checkpoints.fullEvery >= 1)) {
+      throw new ConfigurationError(`checkpoints.fullEvery must be a whole number >= 1, got ${checkpoints.fullEvery}`);
     }
   }
   if (options.restart && !checkpoints) {

@@ -13,7 +13,7 @@ import type { Key, Keyed } from './keyBy.js';
 export function countWindow<K extends Key, V>(size: number, slide: number = size): Operator<Keyed<K, V>, Keyed<K, readonly V[]>> {
   if (!Number.isInteger(size) || size < 1) throw new ConfigurationError(`countWindow size must be a whole number >= 1, got ${size}`);
   if (!Number.isInteger(slide) || slide < 1 || slide > size) throw new ConfigurationError(`countWindow slide must be a whole number from 1 to size (${size}), got ${slide}`);
-  return defineOperator({ name: 'countWindow', guarantee: 'exactly-once', replay: 'deterministic' }, (input, context) => {
+  return defineOperator({ name: 'countWindow', guarantee: 'exactly-once', replay: 'deterministic', keys: 'kept' }, (input, context) => {
     const values = context.state.list<K, V>('values');
     const sinceFired = context.state.keyed<K, number>('sinceFired');
     return operate<Keyed<K, V>, Keyed<K, readonly V[]>>(input, {

@@ -26,7 +26,7 @@ export function dedupe<K extends Key, V>(options?: DedupeOptions): Operator<Keye
   if (ttl !== undefined && !(ttl > 0)) throw new ConfigurationError(`dedupe ttl must be a positive number of ms, got ${ttl}`);
   const replay = ttl === undefined ? 'deterministic' : nondeterministic('dedupe with ttl');
   return defineOperator<Keyed<K, V>, Keyed<K, V>, 'exactly-once', 'deterministic' | Nondeterministic<'dedupe with ttl'>>(
-    { name: 'dedupe', guarantee: 'exactly-once', replay },
+    { name: 'dedupe', guarantee: 'exactly-once', replay, keys: 'kept' },
     (input, context) => {
       const seen = context.state.keyed<K, number>('seen');
       const live = (firstSeen: number | undefined, now: number): boolean => firstSeen !== undefined && (ttl === undefined || now - firstSeen < ttl);

@@ -1,6 +1,6 @@
 import { defineOperator } from '../contracts/operator.js';
 import type { Operator } from '../contracts/operator.js';
-import { operate } from '../contracts/operate.js';
+import { flatMapStage, stateless } from '../contracts/operate.js';
 
 /**
  * Turn each record into zero or more records, synchronously (Flink's
@@ -10,10 +10,6 @@ import { operate } from '../contracts/operate.js';
  */
 export function flatMap<In, Out>(project: (value: In) => Iterable<Out>): Operator<In, Out> {
   return defineOperator({ name: 'flatMap', guarantee: 'exactly-once', replay: 'deterministic' }, (input) =>
-    operate<In, Out>(input, {
-      record: (value, out) => {
-        for (const result of project(value)) out.next(result);
-      },
-    }),
+    stateless<In, Out>(input, flatMapStage(project)),
   );
 }

@@ -1,6 +1,6 @@
 import { defineOperator } from '../contracts/operator.js';
 import type { Operator } from '../contracts/operator.js';
-import { operate } from '../contracts/operate.js';
+import { mapStage, stateless } from '../contracts/operate.js';
 
 /** Values a key may have: compared by value, so keyed state finds them again after a restore. */
 export type Key = string | number | boolean;
@@ -14,6 +14,9 @@ export interface Keyed<K extends Key, V> {
 /** Pair each record with its key, for the keyed operators after it. */
 export function keyBy<T, K extends Key>(keyOf: (value: T) => K): Operator<T, Keyed<K, T>> {
   return defineOperator({ name: 'keyBy', guarantee: 'exactly-once', replay: 'deterministic' }, (input) =>
-    operate<T, Keyed<K, T>>(input, { record: (value, out) => out.next({ key: keyOf(value), value }) }),
+    stateless<T, Keyed<K, T>>(
+      input,
+      mapStage((value) => ({ key: keyOf(value), value })),
+    ),
   );
 }

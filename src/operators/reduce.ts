@@ -10,7 +10,7 @@ import type { Key, Keyed } from './keyBy.js';
  * map of accumulators, not the accumulators).
  */
 export function reduce<K extends Key, V, A>(reducer: (accumulator: A, value: V, key: K) => A, seed: (key: K) => A): Operator<Keyed<K, V>, Keyed<K, A>> {
-  return defineOperator({ name: 'reduce', guarantee: 'exactly-once', replay: 'deterministic' }, (input, context) => {
+  return defineOperator({ name: 'reduce', guarantee: 'exactly-once', replay: 'deterministic', keys: 'kept' }, (input, context) => {
     const accumulators = context.state.keyed<K, A>('accumulators');
     return operate<Keyed<K, V>, Keyed<K, A>>(input, {
       record: ({ key, value }, out) => {

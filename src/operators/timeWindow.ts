@@ -42,7 +42,7 @@ export function timeWindow<K extends Key, V>(options: TimeWindowOptions): Operat
   const { size, slide = size } = options;
   if (!(size > 0)) throw new ConfigurationError(`timeWindow size must be a positive number of ms, got ${size}`);
   if (!(slide > 0) || slide > size) throw new ConfigurationError(`timeWindow slide must be from 1 to size (${size}) ms, got ${slide}`);
-  return defineOperator({ name: 'timeWindow', guarantee: 'exactly-once', replay: nondeterministic('timeWindow') }, (input, context) => {
+  return defineOperator({ name: 'timeWindow', guarantee: 'exactly-once', replay: nondeterministic('timeWindow'), keys: 'kept' }, (input, context) => {
     // Keyed by `${start}:${key}` so windows of one key stay apart.
     const windows = context.state.keyed<string, OpenWindow<K>>('windows');
     const values = context.state.list<string, V>('values');

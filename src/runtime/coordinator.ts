@@ -44,12 +44,21 @@ export interface CoordinatorOptions {
   readonly store: SnapshotStore;
   /** Periodic trigger interval in ms; `undefined` takes only the final checkpoint. */
   readonly interval: number | undefined;
-  readonly minPause: number;
+  /** Least pause after a checkpoint completes; `undefined` pauses as long as the last checkpoint took, so checkpoints cannot take more than half the time. */
+  readonly minPause: number | undefined;
   readonly timeout: number;
   readonly maxConcurrent: number;
   readonly tolerableFailures: number;
   /** Id of the checkpoint the job restored from (0 for a fresh start). */
   readonly restoredId: number;
+  /** Deltas between the restored checkpoint and its full base. */
+  readonly restoredDepth: number;
+  /** The restored checkpoint's timestamp. */
+  readonly restoredTimestamp: number | undefined;
+  /** A full checkpoint at least every this many; those between store only the keyed state that changed. */
+  readonly fullEvery: number;
+  /** Checkpoint `checkpointId` is stored: later ones may build on it. */
+  readonly stored: (checkpointId: number) => void;
   readonly sources: readonly BarrierInjector[];
   readonly operatorIds: readonly string[];
   readonly sinkIds: readonly string[];
@@ -62,6 +71,10 @@ export interface CoordinatorOptions {
 
 interface Pending {
   readonly barrier: CheckpointBarrier;
+  /** The stored checkpoint this one builds on; `undefined` for a full one. */
+  readonly parent: number | undefined;
+  readonly parentTimestamp: number | undefined;
+  readonly depth: number;
   readonly final: boolean;
   readonly startedAt: number;
   readonly sources: Record<string, unknown>;
@@ -81,8 +94,9 @@ export class CheckpointCoordinator {
   private nextId: number;
   private readonly pending = new Map<number, Pending>();
   private timer: NodeJS.Timeout | undefined;
-  private lastTrigger = 0;
-  private lastCompletion = 0;
+  private lastTrigger = Number.NEGATIVE_INFINITY;
+  private lastCompletion = Number.NEGATIVE_INFINITY;
+  private lastDuration = 0;
   private consecutiveFailures = 0;
   private stopped = false;
   private finishing: { resolve: () => void; reject: (error: unknown) => void } | undefined;
@@ -93,13 +107,23 @@ export class CheckpointCoordinator {
   private inFlight: Promise<unknown> | undefined;
   // What sinks prepared for checkpoints that were discarded: committed with the next one that completes.
   private readonly carried = new Map<string, unknown[]>();
+  // The newest stored checkpoint, which the next one builds on.
+  private lastStored: { readonly id: number; readonly depth: number; readonly timestamp: number | undefined } | undefined;
 
   constructor(private readonly options: CoordinatorOptions) {
     this.nextId = options.restoredId + 1;
+    if (options.restoredId > 0) this.lastStored = { id: options.restoredId, depth: options.restoredDepth, timestamp: options.restoredTimestamp };
+  }
+
+  /** The stored checkpoint that checkpoint `checkpointId` builds on, or `undefined` when it is a full one. */
+  parentOf(checkpointId: number): number | undefined {
+    return this.pending.get(checkpointId)?.parent;
   }
 
   /** Begin periodic checkpoints. */
   start(): void {
+    // A restarted job's first checkpoint comes one interval in, not at once: it has nothing new to save before records flow.
+    if (this.options.restoredId > 0) this.lastTrigger = performance.now();
     this.schedule();
   }
 
@@ -176,8 +200,12 @@ export class CheckpointCoordinator {
   private schedule(): void {
     const interval = this.options.interval;
     if (this.stopped || interval === undefined || this.finishing || this.pending.size >= this.options.maxConcurrent) return;
-    const now = Date.now();
-    const delay = Math.max(0, this.lastTrigger + interval - now, this.lastCompletion + this.options.minPause - now);
+    // The monotonic clock: the wall clock may be stepped or slewed under the job.
+    const now = performance.now();
+    // A pause as long as the last checkpoint keeps a slow one from starving processing; more than an interval would
+    // only hold back what an exactly-once sink makes visible at each commit.
+    const minPause = this.options.minPause ?? Math.min(this.lastDuration, interval);
+    const delay = Math.max(0, this.lastTrigger + interval - now, this.lastCompletion + minPause - now);
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.trigger(false), delay);
   }
@@ -186,9 +214,14 @@ export class CheckpointCoordinator {
     if (this.stopped) return;
     const id = this.nextId++;
     const barrier = new CheckpointBarrier(id, Date.now(), final);
-    this.lastTrigger = barrier.timestamp;
+    this.lastTrigger = performance.now();
+    // Restore reads the full base and every delta after it: a full checkpoint every fullEvery bounds that.
+    const builds = this.lastStored && this.lastStored.depth + 1 < this.options.fullEvery ? this.lastStored : undefined;
     const p: Pending = {
       barrier,
+      parent: builds?.id,
+      parentTimestamp: builds?.timestamp,
+      depth: builds ? builds.depth + 1 : 0,
       final,
       startedAt: performance.now(),
       sources: {},
@@ -225,6 +258,9 @@ export class CheckpointCoordinator {
       sources: p.sources,
       operators: p.operators,
       sinks,
+      ...(p.parent === undefined ? {} : { parent: p.parent }),
+      ...(p.parentTimestamp === undefined ? {} : { parentTimestamp: p.parentTimestamp }),
+      depth: p.depth,
     };
     try {
       const writeStarted = performance.now();
@@ -232,18 +268,22 @@ export class CheckpointCoordinator {
       const storeWriteMs = performance.now() - writeStarted;
       this.carried.clear();
       this.pending.delete(p.barrier.checkpointId);
+      // Stored: later checkpoints may build on it, whether or not this attempt goes on to commit it.
+      this.lastStored = { id: checkpoint.checkpointId, depth: p.depth, timestamp: checkpoint.timestamp };
+      this.options.stored(checkpoint.checkpointId);
       // The job is going down: the next attempt restores this checkpoint and commits it then.
       if (this.stopped) return;
       await this.withinTimeout(p, 'committing', this.options.commit(checkpoint));
       await Promise.all(this.options.sources.map((s) => s.checkpointComplete(checkpoint.checkpointId, checkpoint.sources[s.id])));
       this.consecutiveFailures = 0;
-      this.lastCompletion = Date.now();
+      this.lastCompletion = performance.now();
+      this.lastDuration = performance.now() - p.startedAt;
       this.options.onEvent({
         type: 'checkpoint-completed',
         checkpointId: checkpoint.checkpointId,
         final: p.final,
         triggeredAt: p.barrier.timestamp,
-        durationMs: performance.now() - p.startedAt,
+        durationMs: this.lastDuration,
         bytes,
         storeWriteMs,
       });

@@ -46,6 +46,7 @@ export type ExecutionOutcome = 'finished' | 'drained' | 'stopped';
 export class Execution implements Wiring {
   private readonly sources: SourceTask<unknown>[] = [];
   private readonly statefulOperators: string[] = [];
+  private readonly registries: StateRegistry[] = [];
   private operatorCount = 0;
   private readonly operatorIds = new Set<string>();
   private readonly reportedSplits = new Map<string, Set<string>>();
@@ -100,10 +101,11 @@ export class Execution implements Wiring {
     const id = operatorTaskId(this.operatorCount++, operator[operatorInfo]);
     if (this.operatorIds.has(id)) throw new ConfigurationError(`two operators of job '${this.job.settings.id}' have the id '${id}': give each a different uid()`);
     this.operatorIds.add(id);
-    const state = new StateRegistry(this.restored?.operators[id]);
+    const state = new StateRegistry(this.restored?.operators[id], { parentOf: (checkpointId) => this.coordinator?.parentOf(checkpointId) });
     const output = applyingOperator(id, () => operator(input, { id, state, inFlight: this.gauge.add }));
     if (state.isEmpty) return output;
     this.statefulOperators.push(id);
+    this.registries.push(state);
     return snapshotAtBarriers(output, state, (barrier, snapshot) => this.coordinator?.ackOperator(barrier.checkpointId, id, snapshot));
   }
 
@@ -158,11 +160,15 @@ export class Execution implements Wiring {
         jobId: settings.id,
         store: this.store,
         interval: checkpoints?.interval,
-        minPause: checkpoints?.minPause ?? 0,
+        minPause: checkpoints?.minPause,
         timeout: checkpoints?.timeout ?? 60_000,
         maxConcurrent: checkpoints?.maxConcurrent ?? 1,
         tolerableFailures: checkpoints?.tolerableFailures ?? 3,
         restoredId,
+        restoredDepth: this.restored?.depth ?? 0,
+        restoredTimestamp: this.restored?.timestamp,
+        fullEvery: checkpoints?.fullEvery ?? 10,
+        stored: (checkpointId) => this.registries.forEach((r) => r.stored(checkpointId)),
         sources: this.sources,
         operatorIds: this.statefulOperators,
         sinkIds: [sinkId],

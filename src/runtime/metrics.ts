@@ -5,7 +5,8 @@ import { Marker } from '../contracts/element.js';
 import type { Flow } from '../contracts/element.js';
 import type { SplitMetricsReporter } from '../contracts/metrics.js';
 import type { Guarantee, Replay } from '../contracts/guarantee.js';
-import { ElementSubscriber } from '../contracts/operate.js';
+import { ElementSubscriber, StatelessFlow } from '../contracts/operate.js';
+import type { Emitter } from '../contracts/operate.js';
 import type { Operator } from '../contracts/operator.js';
 import { operatorInfo } from '../contracts/operator.js';
 import type { Sink } from '../contracts/sink.js';
@@ -481,6 +482,12 @@ class CountingWiring implements Wiring {
  * {@link CountingSubscriber} in front of it.
  */
 function counted<T>(flow: Flow<T>, edge: Edge, tracker: AlignmentTracker | undefined): Flow<T> {
+  if (!tracker && flow instanceof StatelessFlow) {
+    // Into a fused chain of stateless operators: a counting stage in the chain, not a subscriber of its own.
+    const counter = { recordsIn: 0 };
+    edge.consumedBy(counter);
+    return (flow as StatelessFlow<T>).then<T>((downstream) => new CountingStage(counter, downstream), undefined);
+  }
   return new Observable<T | Marker>((subscriber) => {
     if (!tracker && (subscriber instanceof ElementSubscriber || subscriber instanceof CountingSubscriber)) {
       edge.consumedBy(subscriber);
@@ -490,6 +497,19 @@ function counted<T>(flow: Flow<T>, edge: Edge, tracker: AlignmentTracker | undef
     edge.consumedBy(counting);
     return flow.subscribe(counting);
   });
+}
+
+/** Counts the records passing from one operator to the next inside a fused chain. */
+class CountingStage<T> implements Emitter<T> {
+  constructor(
+    private readonly counter: { recordsIn: number },
+    private readonly downstream: Emitter<T>,
+  ) {}
+
+  next(value: T): void {
+    this.counter.recordsIn++;
+    this.downstream.next(value);
+  }
 }
 
 /** A job's plan whose stages are counted into `metrics`; the graph is recorded when an attempt wires it. */

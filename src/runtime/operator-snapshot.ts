@@ -17,7 +17,7 @@ export function snapshotAtBarriers<T>(
   return operate<T, T>(output, {
     record: (value, out) => out.next(value),
     marker: (marker, out) => {
-      if (marker instanceof CheckpointBarrier) onSnapshot(marker, state.snapshot());
+      if (marker instanceof CheckpointBarrier) onSnapshot(marker, state.snapshot(marker.checkpointId));
       out.next(marker);
     },
   });

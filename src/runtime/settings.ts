@@ -9,8 +9,18 @@ export interface CheckpointOptions {
   readonly interval: number;
   /** Where completed checkpoints go. Default: the local filesystem under `.onceflow/checkpoints`. */
   readonly store?: SnapshotStore | undefined;
-  /** Least time between the end of one checkpoint and the start of the next, in ms. Default 0. */
+  /**
+   * Least time between the end of one checkpoint and the start of the next, in ms. Default: as long as
+   * the last checkpoint took, at most `interval`, so that a checkpoint slower than the interval cannot
+   * starve processing, nor hold back an exactly-once sink's output by more than an interval.
+   */
   readonly minPause?: number | undefined;
+  /**
+   * A full checkpoint at least every this many checkpoints; those between store only the keyed state
+   * changed since the one before (incremental checkpoints), and a restore reads the last full one and
+   * the deltas after it. 1 makes every checkpoint full. Default 10.
+   */
+  readonly fullEvery?: number | undefined;
   /** A checkpoint not complete after this many ms is discarded. Default 60 000. */
   readonly timeout?: number | undefined;
   /** Checkpoints in flight at once. Default 1. */

@@ -108,6 +108,8 @@ export class SourceTask<T> implements BarrierInjector {
       this.subscriber = subscriber;
       Promise.resolve()
         .then(async () => {
+          // Closed before it started (a job stopped at once): starting now would open connections nobody closes.
+          if (this.closed) return;
           if (restored && restored.splits.length > 0) this.add(restored.splits);
           await this.enumerator.start();
           await this.requestSplitIfIdle();

@@ -1,6 +1,7 @@
 import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { jsonCodec } from './codec.js';
+import { defaultCodec } from './codec.js';
+import { retiredCheckpoints } from './chain.js';
 import { lockFile } from './file-lock.js';
 import { frameCheckpoint, newestIntact } from './framing.js';
 import type { Checkpoint, LatestCheckpoint, SnapshotCodec, SnapshotStore } from './store.js';
@@ -12,7 +13,7 @@ export interface FileStoreOptions {
   readonly directory?: string;
   /** Checkpoints kept per job; older ones are deleted after each save. Default 3. */
   readonly retain?: number;
-  /** Serialization. Default JSON. */
+  /** Serialization. Default {@link structuredCloneCodec}; {@link jsonCodec} writes checkpoints a person can read. */
   readonly codec?: SnapshotCodec;
 }
 
@@ -34,9 +35,11 @@ const lockName = 'job.lock';
 export function fileStore(options: FileStoreOptions = {}): SnapshotStore {
   const directory = resolve(options.directory ?? join('.onceflow', 'checkpoints'));
   const retain = options.retain ?? 3;
-  const codec = options.codec ?? jsonCodec;
+  const codec = options.codec ?? defaultCodec;
   if (!Number.isInteger(retain) || retain < 1) throw new ConfigurationError(`fileStore retain must be a whole number >= 1, got ${retain}`);
   const jobDirectory = (jobId: string): string => join(directory, jobId);
+  // Parent of each checkpoint saved by this store (null: full), so that retention keeps what a kept delta builds on.
+  const parents = new Map<string, number | null>();
 
   async function checkpointsOf(jobId: string): Promise<{ id: number; path: string }[]> {
     let names: string[];
@@ -85,14 +88,19 @@ export function fileStore(options: FileStoreOptions = {}): SnapshotStore {
       const markerTemporary = join(dir, `${newestMarker}.${process.pid}.tmp`);
       await writeFile(markerTemporary, String(checkpoint.checkpointId));
       await rename(markerTemporary, join(dir, newestMarker));
-      const older = (await checkpointsOf(checkpoint.jobId)).slice(retain);
+      parents.set(final, checkpoint.parent ?? null);
+      const stored = await checkpointsOf(checkpoint.jobId);
+      const retired = new Set(retiredCheckpoints(stored.map((c) => c.id), retain, (id) => parents.get(join(dir, `chk-${id}.ckpt`))));
+      const older = stored.filter((c) => retired.has(c.id));
       await Promise.all(older.map((c) => rm(c.path, { force: true })));
+      for (const c of older) parents.delete(c.path);
       return bodyLength;
     },
 
     async latest(jobId: string): Promise<LatestCheckpoint> {
       const listed = await checkpointsOf(jobId);
-      const candidates = listed.map(({ path }) => ({
+      const candidates = listed.map(({ id, path }) => ({
+        id,
         location: path,
         read: () => readFile(path).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? null : Promise.reject(error))),
       }));

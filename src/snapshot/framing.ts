@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { jsonCodec, structuredCloneCodec } from './codec.js';
 import type { Checkpoint, SnapshotCodec } from './store.js';
 import { CorruptCheckpointError } from '../errors.js';
+import { latestOfChain } from './chain.js';
 
 interface Header {
   readonly format: 'onceflow-checkpoint';
@@ -12,6 +13,7 @@ interface Header {
 }
 
 const builtInCodecs = [jsonCodec, structuredCloneCodec];
+// A stored header says which codec wrote the body: bodies keep being read whatever the store's codec now is.
 
 /**
  * A stored checkpoint: a JSON header line with the body's codec, length and
@@ -58,22 +60,22 @@ export function unframeCheckpoint(bytes: Buffer, location: string, codec: Snapsh
   }
 }
 
-/** The newest intact checkpoint among `candidates` (newest first), and the corrupt ones passed over. */
+/**
+ * The newest intact checkpoint among `candidates` (newest first), with its chain of deltas merged
+ * (see {@link latestOfChain}), and the corrupt ones passed over.
+ */
 export async function newestIntact(
-  candidates: readonly { readonly location: string; readonly read: () => Promise<Buffer | null> }[],
+  candidates: readonly { readonly id: number; readonly location: string; readonly read: () => Promise<Buffer | null> }[],
   codec: SnapshotCodec,
 ): Promise<{ checkpoint: Checkpoint | undefined; corrupt: CorruptCheckpointError[] }> {
-  const corrupt: CorruptCheckpointError[] = [];
-  for (const { location, read } of candidates) {
-    const bytes = await read();
-    // Gone between listing and reading: a concurrent save retired it.
-    if (bytes === null) continue;
-    try {
-      return { checkpoint: unframeCheckpoint(bytes, location, codec), corrupt };
-    } catch (error) {
-      if (!(error instanceof CorruptCheckpointError)) throw error;
-      corrupt.push(error);
-    }
-  }
-  return { checkpoint: undefined, corrupt };
+  return latestOfChain(
+    candidates.map(({ id, location, read }) => ({
+      id,
+      location,
+      read: async () => {
+        const bytes = await read();
+        return bytes === null ? null : unframeCheckpoint(bytes, location, codec);
+      },
+    })),
+  );
 }

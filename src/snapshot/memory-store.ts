@@ -1,4 +1,5 @@
-import { jsonCodec } from './codec.js';
+import { defaultCodec } from './codec.js';
+import { latestOfChain, retiredCheckpoints } from './chain.js';
 import type { Checkpoint, SnapshotCodec, SnapshotStore } from './store.js';
 import { JobLockedError } from '../errors.js';
 
@@ -6,28 +7,39 @@ import { JobLockedError } from '../errors.js';
 export interface MemoryStoreOptions {
   /** Checkpoints kept per job. Default 3. */
   readonly retain?: number;
-  /** Serialization; storing encoded bytes keeps a checkpoint from changing after it is saved. Default JSON. */
+  /** Serialization; storing encoded bytes keeps a checkpoint from changing after it is saved. Default {@link structuredCloneCodec}. */
   readonly codec?: SnapshotCodec;
+}
+
+interface Kept {
+  readonly id: number;
+  readonly parent: number | null;
+  readonly bytes: Uint8Array;
 }
 
 /** Keeps checkpoints in this process: for tests, and for jobs whose restarts never outlive the process. */
 export function memoryStore(options: MemoryStoreOptions = {}): SnapshotStore {
   const retain = options.retain ?? 3;
-  const codec = options.codec ?? jsonCodec;
-  const jobs = new Map<string, { id: number; bytes: Uint8Array }[]>();
+  const codec = options.codec ?? defaultCodec;
+  // Newest first.
+  const jobs = new Map<string, Kept[]>();
   const newestSaved = new Map<string, number>();
   const locked = new Map<string, { readonly since: string }>();
   return {
     async save(checkpoint: Checkpoint): Promise<number> {
       const bytes = codec.encode(checkpoint);
-      const kept = [...(jobs.get(checkpoint.jobId) ?? []), { id: checkpoint.checkpointId, bytes }].sort((a, b) => a.id - b.id);
-      jobs.set(checkpoint.jobId, kept.slice(-retain));
+      const kept = [{ id: checkpoint.checkpointId, parent: checkpoint.parent ?? null, bytes }, ...(jobs.get(checkpoint.jobId) ?? []).filter((k) => k.id !== checkpoint.checkpointId)].sort(
+        (a, b) => b.id - a.id,
+      );
+      const parents = new Map(kept.map((k) => [k.id, k.parent]));
+      const retired = new Set(retiredCheckpoints(kept.map((k) => k.id), retain, (id) => parents.get(id)));
+      jobs.set(checkpoint.jobId, kept.filter((k) => !retired.has(k.id)));
       newestSaved.set(checkpoint.jobId, Math.max(checkpoint.checkpointId, newestSaved.get(checkpoint.jobId) ?? 0));
       return bytes.byteLength;
     },
     async latest(jobId: string) {
-      const newest = jobs.get(jobId)?.at(-1);
-      return { checkpoint: newest && codec.decode(newest.bytes), corrupt: [], newestSaved: newestSaved.get(jobId) };
+      const found = await latestOfChain((jobs.get(jobId) ?? []).map(({ id, bytes }) => ({ id, location: `memory checkpoint ${id} of '${jobId}'`, read: async () => codec.decode(bytes) })));
+      return { ...found, newestSaved: newestSaved.get(jobId) };
     },
     async lock(jobId: string) {
       const holder = locked.get(jobId);

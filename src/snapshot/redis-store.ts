@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import { jsonCodec } from './codec.js';
+import { defaultCodec } from './codec.js';
+import { retiredCheckpoints } from './chain.js';
 import { frameCheckpoint, newestIntact } from './framing.js';
 import type { Checkpoint, LatestCheckpoint, SnapshotCodec, SnapshotStore } from './store.js';
 import { ConfigurationError, JobLockedError } from '../errors.js';
@@ -14,7 +15,7 @@ export interface RedisStoreOptions {
   readonly keyPrefix?: string;
   /** Checkpoints kept per job. Default 3. */
   readonly retain?: number;
-  /** Serialization. Default JSON. */
+  /** Serialization. Default {@link structuredCloneCodec}. */
   readonly codec?: SnapshotCodec;
   /** How long a job's lock outlives its runner, in ms: renewed every third of it while the job runs. Default 30 000. */
   readonly lockLease?: number;
@@ -38,7 +39,7 @@ export function redisStore(options: RedisStoreOptions): SnapshotStore {
   const { client } = options;
   const prefix = options.keyPrefix ?? 'onceflow';
   const retain = options.retain ?? 3;
-  const codec = options.codec ?? jsonCodec;
+  const codec = options.codec ?? defaultCodec;
   const lease = options.lockLease ?? 30_000;
   if (!Number.isInteger(retain) || retain < 1) throw new ConfigurationError(`redisStore retain must be a whole number >= 1, got ${retain}`);
   if (!Number.isInteger(lease) || lease < 3) throw new ConfigurationError(`redisStore lockLease must be a whole number of ms >= 3, got ${lease}`);
@@ -46,6 +47,8 @@ export function redisStore(options: RedisStoreOptions): SnapshotStore {
   const lockKey = (jobId: string): string => `${prefix}:${jobId}:lock`;
   const indexKey = (jobId: string): string => `${prefix}:${jobId}:checkpoints`;
   const checkpointKey = (jobId: string, checkpointId: number): string => `${prefix}:${jobId}:checkpoint:${checkpointId}`;
+  // Parent of each checkpoint saved by this store (null: full), so that retention keeps what a kept delta builds on.
+  const parents = new Map<string, number | null>();
 
   return {
     // Host, port and database only: the client's options may hold a password.
@@ -60,7 +63,10 @@ export function redisStore(options: RedisStoreOptions): SnapshotStore {
         .exec();
       const failure = written?.find(([error]) => error)?.[0];
       if (!written || failure) throw failure ?? new Error(`redisStore: the transaction saving checkpoint ${checkpointId} of '${jobId}' was aborted`);
-      const retired = await client.zrange(indexKey(jobId), 0, -retain - 1);
+      parents.set(checkpointKey(jobId, checkpointId), checkpoint.parent ?? null);
+      const stored = (await client.zrevrange(indexKey(jobId), 0, -1)).map(Number);
+      const retired = retiredCheckpoints(stored, retain, (id) => parents.get(checkpointKey(jobId, id))).map(String);
+      for (const id of retired) parents.delete(checkpointKey(jobId, Number(id)));
       if (retired.length > 0) {
         await client
           .multi()
@@ -76,7 +82,7 @@ export function redisStore(options: RedisStoreOptions): SnapshotStore {
       const found = await newestIntact(
         ids.map((id) => {
           const key = checkpointKey(jobId, Number(id));
-          return { location: `redis key ${key}`, read: () => client.getBuffer(key) };
+          return { id: Number(id), location: `redis key ${key}`, read: () => client.getBuffer(key) };
         }),
         codec,
       );

@@ -1,5 +1,7 @@
 import type { KeyedListState, KeyedMapState, OperatorState, ValueState } from '../contracts/state.js';
 import { ConfigurationError } from '../errors.js';
+import { asKeyedMap, keyedEntriesOf } from './keyed-delta.js';
+import type { KeyedStateDelta, KeyedStateEntries } from './keyed-delta.js';
 
 /** What one operator's state looks like inside a checkpoint. */
 export type OperatorSnapshot = Record<string, unknown>;
@@ -97,8 +99,88 @@ class MapState<K, UK, UV> implements KeyedMapState<K, UK, UV> {
   }
 }
 
+/**
+ * Which checkpoint a snapshot builds on: `undefined` takes a full snapshot.
+ * The coordinator answers it per checkpoint id; without one, every snapshot is full.
+ */
+export interface SnapshotChain {
+  parentOf(checkpointId: number): number | undefined;
+}
+
+/**
+ * The keys of a keyed state changed since the snapshots that are not yet
+ * known to be stored: a snapshot that builds on checkpoint p writes the keys
+ * changed since p, which may span checkpoints that were discarded.
+ */
+class DirtyKeys {
+  current = new Set<unknown>();
+  /**
+   * More than half the keys changed since the last snapshot: the next one is full whatever it
+   * builds on, so changes are no longer recorded one by one (the common case of every key changing).
+   */
+  currentIsMost = false;
+  private readonly bySnapshot: { readonly checkpointId: number; readonly keys: Set<unknown> | 'most' }[] = [];
+
+  /** Watch `map`'s set, delete and clear: an own method on the instance, so the Map restored need not be copied. */
+  track(map: Map<unknown, unknown>): void {
+    const { set, delete: remove, clear } = Map.prototype;
+    const dirty = this;
+    const changing = (map: Map<unknown, unknown>, key: unknown): void => {
+      if (dirty.currentIsMost) return;
+      const current = dirty.current;
+      current.add(key);
+      if (current.size * 2 > map.size && current.size > 1000) {
+        dirty.currentIsMost = true;
+        dirty.current = new Set();
+      }
+    };
+    map.set = function (key, value) {
+      changing(this, key);
+      return set.call(this, key, value);
+    };
+    map.delete = function (key) {
+      changing(this, key);
+      return remove.call(this, key);
+    };
+    map.clear = function () {
+      for (const key of this.keys()) changing(this, key);
+      clear.call(this);
+    };
+  }
+
+  /**
+   * The keys changed since checkpoint `parent`, or 'most' when more than half of them did;
+   * starts a new set for what changes after `checkpointId`.
+   */
+  since(parent: number, checkpointId: number): Set<unknown> | 'most' {
+    let keys: Set<unknown> | 'most' = this.currentIsMost ? 'most' : this.current;
+    for (const taken of this.bySnapshot) {
+      if (taken.checkpointId <= parent || keys === 'most') continue;
+      if (taken.keys === 'most') keys = 'most';
+      else {
+        // Copied before adding to it: the sets are kept for later snapshots.
+        if (keys === this.current) keys = new Set(keys);
+        for (const key of taken.keys) keys.add(key);
+      }
+    }
+    this.rotate(checkpointId);
+    return keys;
+  }
+
+  rotate(checkpointId: number): void {
+    this.bySnapshot.push({ checkpointId, keys: this.currentIsMost ? 'most' : this.current });
+    this.current = new Set();
+    this.currentIsMost = false;
+  }
+
+  /** Checkpoint `checkpointId` is stored: no later snapshot builds on anything older. */
+  stored(checkpointId: number): void {
+    while (this.bySnapshot.length > 0 && this.bySnapshot[0]!.checkpointId <= checkpointId) this.bySnapshot.shift();
+  }
+}
+
 type Entry =
-  | { readonly type: 'keyed'; readonly map: Map<unknown, unknown> }
+  | { readonly type: 'keyed'; readonly map: Map<unknown, unknown>; readonly dirty: DirtyKeys | undefined }
   | { readonly type: 'list'; readonly state: ListState<unknown, unknown> }
   | { readonly type: 'map'; readonly state: MapState<unknown, unknown, unknown> }
   | { readonly type: 'value'; readonly cell: ValueState<unknown> };
@@ -116,14 +198,22 @@ export class StateRegistry implements OperatorState {
   // Bumped by each snapshot: a list last copied in an older epoch is shared with a snapshot.
   private epoch = 0;
 
-  constructor(private readonly restored: OperatorSnapshot | undefined) {}
+  /**
+   * @param restored the operator's state in the checkpoint restored from (its keyed Maps are taken over, not copied)
+   * @param chain with it, keyed state is snapshotted as the keys changed since the checkpoint it names
+   */
+  constructor(
+    private readonly restored: OperatorSnapshot | undefined,
+    private readonly chain?: SnapshotChain,
+  ) {}
 
   keyed<K, V>(name: string): Map<K, V> {
     this.claim(name);
-    const saved = this.restored?.[name];
-    const map = new Map<K, V>(Array.isArray(saved) ? (saved as [K, V][]) : []);
-    this.entries.set(name, { type: 'keyed', map: map as Map<unknown, unknown> });
-    return map;
+    const map = asKeyedMap(this.restored?.[name]);
+    const dirty = this.chain ? new DirtyKeys() : undefined;
+    dirty?.track(map);
+    this.entries.set(name, { type: 'keyed', map, dirty });
+    return map as Map<K, V>;
   }
 
   list<K, V>(name: string): KeyedListState<K, V> {
@@ -152,11 +242,16 @@ export class StateRegistry implements OperatorState {
     return this.entries.size === 0;
   }
 
-  /** A copy of every registered state, safe to keep while the operator goes on. */
-  snapshot(): OperatorSnapshot {
+  /**
+   * A copy of every registered state, safe to keep while the operator goes on. Keyed state is a
+   * Map without a chain; with one, {@link KeyedStateEntries}, or, when the chain says checkpoint
+   * `checkpointId` builds on another, a {@link KeyedStateDelta}.
+   */
+  snapshot(checkpointId = 0): OperatorSnapshot {
     const out: OperatorSnapshot = {};
+    const parent = this.chain?.parentOf(checkpointId);
     for (const [name, entry] of this.entries) {
-      if (entry.type === 'keyed') out[name] = Array.from(entry.map);
+      if (entry.type === 'keyed') out[name] = keyedSnapshot(entry.map, entry.dirty, parent, checkpointId);
       else if (entry.type === 'value') out[name] = entry.cell.value;
       else out[name] = entry.state.snapshot();
     }
@@ -164,7 +259,40 @@ export class StateRegistry implements OperatorState {
     return out;
   }
 
+  /** Checkpoint `checkpointId` is stored: later snapshots may build on it, and what changed before it is forgotten. */
+  stored(checkpointId: number): void {
+    for (const entry of this.entries.values()) if (entry.type === 'keyed') entry.dirty?.stored(checkpointId);
+  }
+
   private claim(name: string): void {
     if (this.entries.has(name)) throw new ConfigurationError(`state '${name}' is registered twice by one operator`);
   }
+}
+
+function keyedSnapshot(
+  map: Map<unknown, unknown>,
+  dirty: DirtyKeys | undefined,
+  parent: number | undefined,
+  checkpointId: number,
+): Map<unknown, unknown> | KeyedStateEntries | KeyedStateDelta {
+  if (!dirty) return new Map(map);
+  if (parent === undefined) {
+    dirty.rotate(checkpointId);
+    return keyedEntriesOf(map);
+  }
+  const keys = dirty.since(parent, checkpointId);
+  // Most keys changed: a full copy costs no more to write and spares a restore the chain behind it.
+  if (keys === 'most' || keys.size * 2 > map.size) return keyedEntriesOf(map);
+  // Arrays, not a Map: inserting 100k changed keys into a new Map at the barrier cost more than encoding them.
+  const changedKeys: unknown[] = [];
+  const values: unknown[] = [];
+  const removed: unknown[] = [];
+  for (const key of keys) {
+    const value = map.get(key);
+    if (value !== undefined || map.has(key)) {
+      changedKeys.push(key);
+      values.push(value);
+    } else removed.push(key);
+  }
+  return { onceflowDelta: 1, changed: { onceflowEntries: 1, keys: changedKeys, values }, removed };
 }

@@ -23,6 +23,15 @@ export interface Checkpoint {
   readonly operators: Readonly<Record<string, OperatorSnapshot>>;
   /** Sink committables and writer state by task id. */
   readonly sinks: Readonly<Record<string, SinkSnapshot>>;
+  /**
+   * The checkpoint this one builds on: its keyed state holds only what changed since then
+   * (see `KeyedStateDelta`). Absent for a full checkpoint, and in what `SnapshotStore.latest` returns.
+   */
+  readonly parent?: number;
+  /** The parent's `timestamp`: a checkpoint found under the parent's id but written by another run is not taken for it. */
+  readonly parentTimestamp?: number;
+  /** How many deltas lie between this checkpoint and the full one its chain starts from (0 for a full one). */
+  readonly depth?: number;
 }
 
 /**
@@ -33,7 +42,10 @@ export interface Checkpoint {
 export interface SnapshotStore {
   /** Persist a completed checkpoint atomically (after a crash it is whole or absent); resolves to the bytes stored. */
   save(checkpoint: Checkpoint): Promise<number>;
-  /** The newest intact checkpoint of `jobId`, and what it passed over to get there. */
+  /**
+   * The newest intact checkpoint of `jobId` with its chain of deltas merged into full state, and
+   * what it passed over to get there (newer checkpoints that, or whose chain, were corrupt or missing).
+   */
   latest(jobId: string): Promise<LatestCheckpoint>;
   /**
    * Take the lock of `jobId` for this runner, or reject with a
@@ -68,7 +80,7 @@ export interface LatestCheckpoint {
   readonly newestSaved: number | undefined;
 }
 
-/** Turns checkpoints into bytes and back; JSON unless a store is given another. */
+/** Turns checkpoints into bytes and back; V8 serialization unless a store is given another. */
 export interface SnapshotCodec {
   /** Name written beside the data, checked when reading it back. */
   readonly name: string;

@@ -17,17 +17,22 @@ export interface KillAndFinishOptions {
   readonly timeout?: number;
 }
 
-function spawnJob(script: URL, args: string[]): { child: ChildProcess; checkpoints: () => number; output: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
+/** Longest a drained run may take to exit after SIGTERM: a final checkpoint, its commit and closing the clients. */
+const drainTimeout = 30_000;
+
+/** Run `script` with `args` in a child process; `checkpoints()` counts its stdout lines starting `checkpoint `, `stdout()` is all it printed. */
+export function spawnJob(script: URL, args: string[]): { child: ChildProcess; checkpoints: () => number; stdout: () => string; output: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
   const child = spawn(process.execPath, ['--conditions=onceflow-source', '--import', 'tsx', fileURLToPath(script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
-  return { child, checkpoints: () => (stdout.match(/^checkpoint /gm) ?? []).length, output: () => `${stdout.slice(-500)}\n${stderr.slice(-2000)}`, exited };
+  return { child, checkpoints: () => (stdout.match(/^checkpoint /gm) ?? []).length, stdout: () => stdout, output: () => `${stdout.slice(-500)}\n${stderr.slice(-2000)}`, exited };
 }
 
-async function until(condition: () => boolean | Promise<boolean>, timeout: number, what: () => string): Promise<void> {
+/** Wait until `condition` holds, failing after `timeout` ms with `what()`. */
+export async function until(condition: () => boolean | Promise<boolean>, timeout: number, what: () => string): Promise<void> {
   const deadline = Date.now() + timeout;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what()}`);
@@ -54,14 +59,22 @@ export async function killAndFinish(script: URL, args: string[], options: KillAn
   let ended = false;
   void last.exited.then(() => (ended = true));
   try {
-    await until(async () => ended || (await options.done()), options.timeout ?? 60_000, () => `the last run to complete the output:\n${last.output()}`);
+    // Drained only once it has completed a checkpoint: the output may be complete before the last run
+    // even starts (an at-most-once source takes messages when it reads them), and a SIGTERM before the
+    // job has installed its handler kills it instead of draining it.
+    await until(async () => ended || (last.checkpoints() > 0 && (await options.done())), options.timeout ?? 60_000, () => `the last run to complete the output:\n${last.output()}`);
   } catch (error) {
     last.child.kill('SIGKILL');
     throw error;
   }
   if (ended) throw new Error(`the last run ended by itself:\n${last.output()}`);
   last.child.kill('SIGTERM');
-  const { code } = await last.exited;
-  if (code !== 0) throw new Error(`the last run exited with ${code} after SIGTERM:\n${last.output()}`);
+  const drained = await Promise.race([last.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), drainTimeout).unref())]);
+  if (drained === undefined) {
+    last.child.kill('SIGKILL');
+    await last.exited;
+    throw new Error(`the last run did not exit within ${drainTimeout} ms of SIGTERM:\n${last.output()}`);
+  }
+  if (drained.code !== 0) throw new Error(`the last run exited with ${drained.code} after SIGTERM:\n${last.output()}`);
   return atKill;
 }

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { collectionSource, JobFailedError, memoryStore, pipeline } from 'onceflow';
-import type { CommitRequest, JobEvent, Sink } from 'onceflow';
+import type { CommitRequest, JobEvent, Sink, SnapshotStore } from 'onceflow';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -82,6 +82,73 @@ test('checkpoints honour the minimum pause between them', async () => {
   const result = await handle.done;
   assert.is(result.outcome, 'stopped', 'stopped after three checkpoints, before the input ran out');
   for (let i = 1; i < completedAt.length; i++) assert.ok(completedAt[i]! - completedAt[i - 1]! >= 38, `gap ${completedAt[i]! - completedAt[i - 1]!} ms`);
+});
+
+/** A store whose saves take `ms`: a checkpoint slower than its interval. */
+function slowStore(ms: number): SnapshotStore {
+  const inner = memoryStore();
+  return {
+    ...inner,
+    async save(checkpoint) {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return inner.save(checkpoint);
+    },
+  };
+}
+
+/** Checkpoints of a job whose store takes `saveMs` to save, at `interval`: when each was triggered and completed, and how long it took. */
+async function pausesBetweenCheckpoints(interval: number, saveMs: number): Promise<{ gap: number; duration: number }[]> {
+  const { sink } = stallingSink(new Set(), 0);
+  // One record a turn: the input outlasts three checkpoints however fast the machine is.
+  const job = pipeline({ id: 'default-pause', checkpoints: { interval, store: slowStore(saveMs) }, logger: quiet })
+    .from(collectionSource(Array.from({ length: 1_000_000 }, (_, i) => i), { chunkSize: 1 }))
+    .to(sink);
+  const handle = job.start();
+  const completed: { at: number; duration: number }[] = [];
+  const triggeredAt: number[] = [];
+  handle.events.subscribe((e) => {
+    if (e.type === 'checkpoint-triggered' && !e.final) triggeredAt.push(performance.now());
+    if (e.type !== 'checkpoint-completed') return;
+    completed.push({ at: performance.now(), duration: e.durationMs });
+    if (completed.length === 3) void handle.stop();
+  });
+  const result = await handle.done;
+  assert.is(result.outcome, 'stopped');
+  return completed.slice(0, -1).map((c, i) => ({ gap: triggeredAt[i + 1]! - c.at, duration: c.duration }));
+}
+
+test('without a minPause, a checkpoint slower than the interval is followed by a pause as long as it took, at most an interval', async () => {
+  // A checkpoint a little shorter than the interval: the pause is its duration (timers and clocks round by a ms or two), not the interval's 20 ms left.
+  for (const { gap, duration } of await pausesBetweenCheckpoints(100, 80)) {
+    assert.ok(gap >= duration * 0.8, `pause ${gap.toFixed(1)} ms after a checkpoint of ${duration.toFixed(1)} ms`);
+  }
+  // A checkpoint far slower than the interval: the pause is the interval, not the checkpoint's 300 ms.
+  for (const { gap, duration } of await pausesBetweenCheckpoints(30, 300)) {
+    assert.ok(gap >= 30 * 0.8, `pause ${gap.toFixed(1)} ms after a checkpoint of ${duration.toFixed(1)} ms`);
+    assert.ok(gap < duration * 0.6, `pause ${gap.toFixed(1)} ms after a checkpoint of ${duration.toFixed(1)} ms: capped at the 30 ms interval`);
+  }
+});
+
+test('a job restored from a checkpoint takes its first checkpoint one interval in, not as it starts', async () => {
+  const store = memoryStore();
+  const input = Array.from({ length: 1_000_000 }, (_, i) => i);
+  const run = async (interval: number, stopOn: JobEvent['type']) => {
+    const { sink } = stallingSink(new Set(), 0);
+    const handle = pipeline({ id: 'restart-first', checkpoints: { interval, store }, logger: quiet }).from(collectionSource(input, { chunkSize: 1 })).to(sink).start();
+    const startedAt = performance.now();
+    let firstAfter: number | undefined;
+    handle.events.subscribe((e) => {
+      if (e.type === 'checkpoint-triggered' && !e.final && firstAfter === undefined) firstAfter = performance.now() - startedAt;
+      if (e.type !== stopOn) return;
+      void handle.stop();
+    });
+    await handle.done;
+    return firstAfter;
+  };
+  await run(20, 'checkpoint-completed');
+  assert.ok((await store.latest('restart-first')).checkpoint, 'the first run left a checkpoint');
+  const firstAfter = await run(150, 'checkpoint-triggered');
+  assert.ok(firstAfter !== undefined && firstAfter >= 100, `first checkpoint ${firstAfter?.toFixed(1)} ms after the restart`);
 });
 
 test.run();

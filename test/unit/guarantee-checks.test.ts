@@ -40,7 +40,7 @@ test('a misspelled pipeline option is rejected, not ignored', () => {
   );
   throwsConfiguration(
     () => untyped(pipeline)({ id: 'x', checkpoints: { interval: 1000, intervall: 5 } }),
-    "unknown checkpoints option 'intervall' (did you mean 'interval'?); known: interval, store, minPause, timeout, maxConcurrent, tolerableFailures, replayCommittedOutput",
+    "unknown checkpoints option 'intervall' (did you mean 'interval'?); known: interval, store, minPause, fullEvery, timeout, maxConcurrent, tolerableFailures, replayCommittedOutput",
   );
   throwsConfiguration(
     () => untyped(pipeline)({ id: 'x', flowControl: { highWatermark: 5 } }),

@@ -5,7 +5,7 @@ import { mkdir, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promi
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { CorruptCheckpointError, fileStore, JobLockedError, memoryStore, structuredCloneCodec } from 'onceflow';
+import { CorruptCheckpointError, fileStore, JobLockedError, jsonCodec, memoryStore, structuredCloneCodec } from 'onceflow';
 import { redisStore } from 'onceflow/redis';
 import type { Checkpoint } from 'onceflow';
 import { withTempDir } from '../temp-dir.js';
@@ -31,7 +31,7 @@ test('fileStore returns the newest checkpoint and keeps only the last k', () =>
 
 test('fileStore falls back to the previous checkpoint when the newest is truncated or altered', () =>
   withTempDir('store', async (directory) => {
-    const store = fileStore({ directory });
+    const store = fileStore({ directory, codec: jsonCodec });
     await store.save(checkpoint(1));
     await store.save(checkpoint(2));
     await store.save(checkpoint(3));
@@ -50,10 +50,12 @@ test('fileStore falls back to the previous checkpoint when the newest is truncat
 test('fileStore leaves no temporary file behind and writes a header a person can read', () =>
   withTempDir('store', async (directory) => {
     await fileStore({ directory }).save(checkpoint(7));
-    assert.equal((await readdir(join(directory, 'job'))).sort(), ['chk-7.ckpt', 'newest']);
-    const header = JSON.parse((await readFile(join(directory, 'job', 'chk-7.ckpt'), 'utf8')).split('\n')[0]!) as Record<string, unknown>;
-    assert.is(header.format, 'onceflow-checkpoint');
-    assert.is(header.codec, 'json');
+    await fileStore({ directory, codec: jsonCodec }).save(checkpoint(8));
+    assert.equal((await readdir(join(directory, 'job'))).sort(), ['chk-7.ckpt', 'chk-8.ckpt', 'newest']);
+    const header = async (id: number) => JSON.parse((await readFile(join(directory, 'job', `chk-${id}.ckpt`), 'utf8')).split('\n')[0]!) as Record<string, unknown>;
+    assert.is((await header(7)).format, 'onceflow-checkpoint');
+    assert.is((await header(7)).codec, 'structured-clone', 'V8 serialization by default');
+    assert.is((await header(8)).codec, 'json');
   }));
 
 test('the structured-clone codec keeps values JSON cannot', () =>

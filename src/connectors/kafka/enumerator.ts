@@ -39,6 +39,8 @@ export class KafkaPartitionEnumerator implements SplitEnumerator<KafkaPartitionS
   private admin: Admin | undefined;
   private timer: NodeJS.Timeout | undefined;
   private discovering: Promise<void> | undefined;
+  // kafkajs's disconnect() does not stop a request in flight: a connection it opens afterwards keeps the process alive.
+  private starting: Promise<void> | undefined;
   private closed = false;
 
   constructor(
@@ -52,14 +54,10 @@ export class KafkaPartitionEnumerator implements SplitEnumerator<KafkaPartitionS
   }
 
   async start(): Promise<void> {
-    const admin = this.options.kafka.admin();
-    this.admin = admin;
-    try {
-      await admin.connect();
-    } catch (error) {
-      throw new KafkaConnectionError(`could not connect to the Kafka brokers to find the partitions of ${this.describeTopics()}`, error);
-    }
-    await this.discover(this.firstStart);
+    if (this.closed) return;
+    this.starting = this.connectAndDiscover();
+    await this.starting;
+    if (this.closed) return;
     if (this.options.bounded) this.init.context.signalNoMoreSplits();
     else if (this.discoveryInterval > 0) {
       this.timer = setInterval(() => {
@@ -78,8 +76,20 @@ export class KafkaPartitionEnumerator implements SplitEnumerator<KafkaPartitionS
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
+    await this.starting?.catch(() => {});
     await this.discovering;
     await this.admin?.disconnect().catch((error: unknown) => this.logger?.warn(`kafka source: closing its admin client failed: ${messageOf(error)}`));
+  }
+
+  private async connectAndDiscover(): Promise<void> {
+    const admin = this.options.kafka.admin();
+    this.admin = admin;
+    try {
+      await admin.connect();
+    } catch (error) {
+      throw new KafkaConnectionError(`could not connect to the Kafka brokers to find the partitions of ${this.describeTopics()}`, error);
+    }
+    await this.discover(this.firstStart);
   }
 
   private describeTopics(): string {
@@ -118,7 +128,7 @@ export class KafkaPartitionEnumerator implements SplitEnumerator<KafkaPartitionS
     for (const topic of new Set(found.map((f) => f.topic))) {
       const partitions = found.filter((f) => f.topic === topic).map((f) => f.partition);
       const ends = await admin.fetchTopicOffsets(topic);
-      const committed = first ? await this.committedOffsets(admin, topic) : new Map<number, string>();
+      const committed = first ? await committedOffsets(admin, this.options.groupId, topic) : new Map<number, string>();
       for (const partition of partitions) {
         const end = ends.find((e) => e.partition === partition);
         const low = end?.low ?? '0';
@@ -138,11 +148,12 @@ export class KafkaPartitionEnumerator implements SplitEnumerator<KafkaPartitionS
     if (!first) this.logger?.info(`kafka source: found ${splits.length} new partition(s): ${splits.map((s) => s.splitId).join(', ')}`);
     this.init.context.assignSplits(splits);
   }
+}
 
-  private async committedOffsets(admin: Admin, topic: string): Promise<Map<number, string>> {
-    const result = await admin.fetchOffsets({ groupId: this.options.groupId, topics: [topic] });
-    const offsets = new Map<number, string>();
-    for (const { partition, offset } of result[0]?.partitions ?? []) if (offset !== '-1' && offset !== '') offsets.set(partition, offset);
-    return offsets;
-  }
+/** The offsets `groupId` has committed on `topic`'s partitions, by partition; none for a partition without one. */
+export async function committedOffsets(admin: Admin, groupId: string, topic: string): Promise<Map<number, string>> {
+  const result = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const offsets = new Map<number, string>();
+  for (const { partition, offset } of result[0]?.partitions ?? []) if (offset !== '-1' && offset !== '') offsets.set(partition, offset);
+  return offsets;
 }

@@ -1,4 +1,4 @@
-import type { IHeaders, Kafka } from 'kafkajs';
+import type { ConsumerConfig, IHeaders, Kafka } from 'kafkajs';
 import { ConfigurationError } from '../../errors.js';
 import type { KafkaDeserializer } from './deserializers.js';
 
@@ -54,6 +54,25 @@ export interface KafkaSourceOptions<T> {
 export function wholeOption(owner: string, name: string, value: number, min: number): number {
   if (!Number.isInteger(value) || value < min) throw new ConfigurationError(`${owner} option ${name} must be a whole number >= ${min}, got ${value}`);
   return value;
+}
+
+/**
+ * The consumer settings both sources use: heartbeats within the session
+ * timeout, no topics created by reading, and no restart of a crashed consumer
+ * by kafkajs itself (a crash fails the job, whose restart strategy decides;
+ * kafkajs restarting on its own would hide it).
+ */
+export function consumerConfig(groupId: string, sessionTimeout: number, readUncommitted: boolean): ConsumerConfig {
+  return {
+    groupId,
+    sessionTimeout,
+    heartbeatInterval: Math.max(100, Math.floor(sessionTimeout / 5)),
+    rebalanceTimeout: Math.max(sessionTimeout, 10_000),
+    readUncommitted,
+    allowAutoTopicCreation: false,
+    maxWaitTimeInMs: 500,
+    retry: { restartOnFailure: async () => false },
+  };
 }
 
 /** One message of a sink, as the record maps to it. */

@@ -1,12 +1,13 @@
-import type { Consumer, EachBatchPayload, IHeaders, KafkaMessage, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { FetchResult, RecordBatch, Source, SplitAssignment, SplitReader, SplitReaderInit } from '../../contracts/source.js';
 import type { Logger } from '../../contracts/logger.js';
 import { ConfigurationError, messageOf } from '../../errors.js';
 import { KafkaPartitionEnumerator, splitIdOf } from './enumerator.js';
 import type { KafkaEnumeratorState, KafkaPartitionSplit } from './enumerator.js';
-import { KafkaConnectionError, KafkaConsumerCrashedError, KafkaDeserializationError } from './errors.js';
+import { KafkaConnectionError, KafkaConsumerCrashedError } from './errors.js';
+import { KafkaRecordDecoder, rejected } from './decoder.js';
 import type { KafkaRecord, KafkaSourceOptions } from './options.js';
-import { wholeOption } from './options.js';
+import { consumerConfig, wholeOption } from './options.js';
 
 interface PartitionState {
   readonly split: KafkaPartitionSplit;
@@ -42,7 +43,7 @@ class KafkaSplitReader<T> implements SplitReader<KafkaRecord<T>, KafkaPartitionS
   private failure: Error | undefined;
   private wake: (() => void) | undefined;
   private readonly spaceWaiters = new Set<() => void>();
-  private deadLetters: Promise<Producer> | undefined;
+  private readonly decoder: KafkaRecordDecoder<T>;
   private closed = false;
   private readonly maxBuffered: number;
   private readonly sessionTimeout: number;
@@ -55,6 +56,7 @@ class KafkaSplitReader<T> implements SplitReader<KafkaRecord<T>, KafkaPartitionS
     this.maxBuffered = options.maxBufferedRecords ?? 10_000;
     this.sessionTimeout = options.sessionTimeout ?? 10_000;
     this.logger = init.logger;
+    this.decoder = new KafkaRecordDecoder(options, (error) => this.fail(error), init.logger);
   }
 
   addSplits(assignments: readonly SplitAssignment<KafkaPartitionSplit, string>[]): void {
@@ -149,8 +151,7 @@ class KafkaSplitReader<T> implements SplitReader<KafkaRecord<T>, KafkaPartitionS
     const consumer = this.consumer;
     this.consumer = undefined;
     await consumer?.disconnect().catch((error: unknown) => this.logger?.warn(`kafka source: disconnecting its consumer failed: ${messageOf(error)}`));
-    const producer = await this.deadLetters?.catch(() => undefined);
-    await producer?.disconnect().catch(() => {});
+    await this.decoder.close();
   }
 
   private owned(ids: readonly string[]): { topic: string; partitions: number[] }[] {
@@ -182,17 +183,7 @@ class KafkaSplitReader<T> implements SplitReader<KafkaRecord<T>, KafkaPartitionS
 
   private async start(): Promise<void> {
     const { kafka, groupId } = this.options;
-    const consumer = kafka.consumer({
-      groupId,
-      sessionTimeout: this.sessionTimeout,
-      heartbeatInterval: Math.max(100, Math.floor(this.sessionTimeout / 5)),
-      rebalanceTimeout: Math.max(this.sessionTimeout, 10_000),
-      readUncommitted: this.options.readUncommitted ?? false,
-      allowAutoTopicCreation: false,
-      maxWaitTimeInMs: 500,
-      // A crash fails the job, whose restart strategy decides; kafkajs restarting on its own would hide it.
-      retry: { restartOnFailure: async () => false },
-    });
+    const consumer = kafka.consumer(consumerConfig(groupId, this.sessionTimeout, this.options.readUncommitted ?? false));
     consumer.on(consumer.events.CRASH, (event) => {
       if (consumer === this.consumer || !this.closed) this.fail(new KafkaConsumerCrashedError(groupId, event.payload.error));
     });
@@ -237,7 +228,7 @@ class KafkaSplitReader<T> implements SplitReader<KafkaRecord<T>, KafkaPartitionS
       const offset = BigInt(message.offset);
       if (offset < next) continue;
       if (state.stopping !== undefined && offset >= state.stopping) break;
-      const value = await this.deserialize(state.split, message);
+      const value = await this.decoder.decode(state.split, message);
       next = offset + 1n;
       if (value === rejected) continue;
       records.push(value);
@@ -278,59 +269,7 @@ class KafkaSplitReader<T> implements SplitReader<KafkaRecord<T>, KafkaPartitionS
       await heartbeat().catch(() => {});
     }
   }
-
-  private async deserialize(split: KafkaPartitionSplit, message: KafkaMessage): Promise<KafkaRecord<T> | typeof rejected> {
-    const { deserializer } = this.options;
-    const headers: IHeaders = message.headers ?? {};
-    try {
-      const value = deserializer.deserialize(message.value, { topic: split.topic, partition: split.partition, offset: message.offset, key: message.key ?? null, headers });
-      return { topic: split.topic, partition: split.partition, offset: message.offset, timestamp: Number(message.timestamp), key: message.key ?? null, headers, value };
-    } catch (cause) {
-      const error = new KafkaDeserializationError(split.topic, split.partition, message.offset, deserializer.name, cause);
-      if (this.options.deadLetterTopic === undefined) {
-        this.fail(error);
-        throw error;
-      }
-      await this.sendToDeadLetterTopic(this.options.deadLetterTopic, split, message, error);
-      return rejected;
-    }
-  }
-
-  private async sendToDeadLetterTopic(topic: string, split: KafkaPartitionSplit, message: KafkaMessage, error: KafkaDeserializationError): Promise<void> {
-    this.deadLetters ??= (async () => {
-      const producer = this.options.kafka.producer({ allowAutoTopicCreation: false });
-      await producer.connect();
-      return producer;
-    })();
-    try {
-      const producer = await this.deadLetters;
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: [
-          {
-            key: message.key ?? null,
-            value: message.value,
-            headers: {
-              ...(message.headers ?? {}),
-              'onceflow-error': messageOf(error.cause),
-              'onceflow-topic': split.topic,
-              'onceflow-partition': String(split.partition),
-              'onceflow-offset': message.offset,
-            },
-          },
-        ],
-      });
-      this.logger?.warn(`kafka source: ${error.message.replace(/ \(set the source's.*$/, '')}; sent to dead-letter topic '${topic}'`);
-    } catch (cause) {
-      const failure = new KafkaConnectionError(`could not send the rejected record at offset ${message.offset} of ${split.splitId} to dead-letter topic '${topic}'`, cause);
-      this.fail(failure);
-      throw failure;
-    }
-  }
 }
-
-const rejected: unique symbol = Symbol('rejected');
 
 /**
  * An exactly-once Kafka source (Flink's `KafkaSource`): each partition is a

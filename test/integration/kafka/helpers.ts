@@ -1,5 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import type { Admin } from 'kafkajs';
+import * as assert from 'uvu/assert';
 import { requireServer, uniqueName } from '../env.js';
 
 /** A client for the harness's broker; kafkajs's own logging is off (it logs retried errors at ERROR), the assertions tell. */
@@ -54,4 +55,12 @@ export async function produce(kafka: Kafka, topic: string, partition: number, va
   } finally {
     await producer.disconnect();
   }
+}
+
+/** Each key's counts 1..n exactly once: the output of a keyed count that saw every record once. */
+export function assertExactlyOnce(output: readonly string[], perKey: ReadonlyMap<string, number>): void {
+  assert.is(new Set(output).size, output.length, `no result twice (${output.length - new Set(output).size} duplicates)`);
+  const expected = [...perKey].flatMap(([key, n]) => Array.from({ length: n }, (_, i) => `${key}=${i + 1}`)).sort();
+  assert.is(output.length, expected.length, 'one result per input record');
+  assert.equal([...output].sort(), expected, 'each key counted 1..n, each count once');
 }

@@ -1,5 +1,6 @@
 // What the Kafka source does beyond the connector kit: where a first start begins, offsets
 // committed back on checkpoint completion, and topics found by pattern while it runs.
+import { Socket } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { map, memoryStore, pipeline } from 'onceflow';
@@ -7,7 +8,7 @@ import { kafkaSource, stringDeserializer } from 'onceflow/kafka';
 import type { KafkaRecord } from 'onceflow/kafka';
 import { memorySink, startSource } from 'onceflow/testing';
 import type { RunningSource } from 'onceflow/testing';
-import { uniqueName } from '../env.js';
+import { requireServer, uniqueName } from '../env.js';
 import { createTopic, produce, testKafka } from './helpers.js';
 
 const kafka = testKafka('onceflow-source');
@@ -23,6 +24,28 @@ async function until(running: RunningSource<KafkaRecord<string>>, count: number,
   while (running.records.length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   return running.records.map((r) => r.value);
 }
+
+/** Sockets of this process open to the broker: a client closed too early leaves one, and the process never exits. */
+function brokerSockets(): number {
+  const port = Number(requireServer('kafka').split(',')[0]?.split(':')[1]);
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+  return handles.filter((handle) => handle instanceof Socket && handle.remotePort === port && !handle.destroyed).length;
+}
+
+test('a source closed while it starts leaves no connection to the broker open', async () => {
+  const topic = await createTopic(admin, 'onceflow-early-close', 1);
+  const before = brokerSockets();
+  // Each delay closes it at another point of its start: before it connects, while it connects, while it looks for partitions.
+  for (const delay of [0, 1, 3, 8, 20, 50, 100, 200]) {
+    const running = startSource(kafkaSource({ kafka, topics: [topic], groupId: uniqueName('g'), deserializer: stringDeserializer(), sessionTimeout: 6000 }));
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    await running.close();
+  }
+  // A consumer's last socket may take a moment to close after disconnect() resolves; a leaked one stays.
+  const deadline = Date.now() + 5000;
+  while (brokerSockets() > before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.is(brokerSockets(), before);
+});
 
 test('a first start begins at the group’s committed offsets', async () => {
   const topic = await createTopic(admin, 'onceflow-committed', 1);

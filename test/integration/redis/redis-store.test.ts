@@ -35,6 +35,24 @@ test('redisStore returns the newest checkpoint and keeps only the last k', async
   assert.is(await redis.exists(`${prefix}:a:job:checkpoint:1`), 0);
 });
 
+test('redisStore keeps and merges a chain of deltas, and retires it after the next full checkpoint', async () => {
+  const store = redisStore({ client: redis, keyPrefix: `${prefix}:chain`, retain: 1 });
+  const delta = (id: number, changed: [string, number][], removed: string[]): Checkpoint => ({
+    ...checkpoint(id),
+    operators: { '0-count': { counts: { onceflowDelta: 1, changed: new Map(changed), removed } } },
+    parent: id - 1,
+    depth: id - 1,
+  });
+  await store.save({ ...checkpoint(1), operators: { '0-count': { counts: new Map([['a', 1], ['b', 1]]) } } });
+  await store.save(delta(2, [['a', 2]], ['b']));
+  await store.save(delta(3, [['c', 1]], []));
+  assert.equal(await redis.zrange(`${prefix}:chain:job:checkpoints`, 0, -1), ['1', '2', '3'], 'the chain of the kept checkpoint');
+  assert.equal((await store.latest('job')).checkpoint?.operators['0-count'], { counts: new Map([['a', 2], ['c', 1]]) });
+  await store.save({ ...checkpoint(4), operators: { '0-count': { counts: new Map([['z', 1]]) } } });
+  assert.equal(await redis.zrange(`${prefix}:chain:job:checkpoints`, 0, -1), ['4']);
+  assert.is(await redis.exists(`${prefix}:chain:job:checkpoint:1`), 0);
+});
+
 test('redisStore passes over an altered checkpoint to the one before, and says so', async () => {
   const store = redisStore({ client: redis, keyPrefix: `${prefix}:b` });
   await store.save(checkpoint(1));

@@ -99,7 +99,8 @@ const notIdempotentForWriteAhead =
  * idempotent statement is accepted (a commit cut short is applied again in
  * full), and the type says exactly-once for a deterministic stream. Records
  * are stored in checkpoints, so they must be what the snapshot store's codec
- * keeps (plain JSON for the default file store).
+ * keeps (plain data with the default structured-clone codec, JSON with
+ * `jsonCodec`; a class instance comes back without its prototype).
  */
 export function cassandraSink<T>(options: CassandraSinkOptions<T, true> & { readonly writeAhead?: undefined }): FlushingSink<T, 'exactly-once', 'at-most-once', true>;
 export function cassandraSink<T>(options: CassandraSinkOptions<T, false> & { readonly writeAhead?: undefined }): FlushingSink<T, 'at-least-once', 'at-most-once', false>;

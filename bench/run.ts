@@ -23,6 +23,7 @@ const benchmarks = [
   'recovery',
   'kinesis',
   'messaging',
+  'cassandra-elasticsearch',
   ...(process.env.ONCEFLOW_KAFKA_BROKERS ? ['kafka'] : []),
 ];
 

@@ -41,4 +41,5 @@ async function start(dir: string, log: string): Promise<number> {
   return spawnDetached('java', [...jvm, '-cp', classpath, 'org.apache.cassandra.service.CassandraDaemon'], { cwd: dir, log });
 }
 
-export const cassandra: Server = { name: 'cassandra', address: '127.0.0.1', probe, start, startTimeoutMs: 180_000 };
+// Starting again on a stopped server's dir: the same yaml is written again, the data dirs are reused.
+export const cassandra: Server = { name: 'cassandra', address: '127.0.0.1', probe, start, startAgain: start, startTimeoutMs: 180_000 };

@@ -24,7 +24,7 @@ async function start(dir: string, log: string): Promise<number> {
   requireCommand('javac', javaInstall);
   const module = join(dir, 'modules', 'transport-netty4');
   mkdirSync(module, { recursive: true });
-  mkdirSync(join(dir, 'config'));
+  mkdirSync(join(dir, 'config'), { recursive: true });
   copyFileSync(join(servicesDir, 'elasticsearch', 'plugin-descriptor.properties'), join(module, 'plugin-descriptor.properties'));
   for (const jar of jars.filter((path) => moduleJar.test(basename(path)))) copyFileSync(jar, join(module, basename(jar)));
   const server = jars.filter((path) => !moduleJar.test(basename(path))).join(':');
@@ -43,4 +43,5 @@ async function start(dir: string, log: string): Promise<number> {
   return spawnDetached('java', args, { cwd: dir, log });
 }
 
-export const elasticsearch: Server = { name: 'elasticsearch', address: 'http://127.0.0.1:9200', probe, start, startTimeoutMs: 180_000 };
+// Starting again on a stopped server's dir: the module is laid out again over itself, the node's data reused.
+export const elasticsearch: Server = { name: 'elasticsearch', address: 'http://127.0.0.1:9200', probe, start, startAgain: start, startTimeoutMs: 180_000 };

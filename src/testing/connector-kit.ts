@@ -397,7 +397,12 @@ export function sinkTestCases(context: SinkTestContext, options: ConnectorKitOpt
           }
           ok(landed > 0, 'at least one kill landed while a job was running');
           const last = job(store).start();
-          const result = await Promise.race([last.done, new Promise((_, reject) => setTimeout(() => reject(new Error(`the last run did not finish within ${timeout} ms`)), timeout))]);
+          // The deadline is cleared once the run is done: left pending, it would keep the test process alive for `timeout` ms.
+          let deadline: NodeJS.Timeout | undefined;
+          const result = await Promise.race([
+            last.done,
+            new Promise((_, reject) => (deadline = setTimeout(() => reject(new Error(`the last run did not finish within ${timeout} ms`)), timeout))),
+          ]).finally(() => clearTimeout(deadline));
           ok(result, 'the last run finished');
           check(await context.read(), guarantee, `after ${kills} kills`);
         }),

@@ -75,7 +75,7 @@ test('npm pack builds dist; the tarball installs alone, compiles under NodeNext 
     const [packed] = JSON.parse(npm(root, ['pack', '--json', '--pack-destination', dir])) as { filename: string; files: { path: string }[] }[];
     assert.ok(packed, 'npm pack reported a tarball');
     const shipped = packed.files.map((f) => f.path);
-    for (const file of ['LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/index.d.ts.map', 'dist/testing/index.js', 'dist/redis.js', 'dist/kinesis.js', 'dist/x.js', 'dist/kafka.js', 'dist/rabbitmq.js']) {
+    for (const file of ['LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/index.d.ts.map', 'dist/testing/index.js', 'dist/redis.js', 'dist/kinesis.js', 'dist/x.js', 'dist/kafka.js', 'dist/rabbitmq.js', 'dist/cassandra.js', 'dist/elasticsearch.js']) {
       assert.ok(shipped.includes(file), `the tarball ships ${file}`);
     }
 

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
-const entryPoints = ['../../src/index.ts', '../../src/testing/index.ts', '../../src/redis.ts', '../../src/kafka.ts', '../../src/opentelemetry.ts', '../../src/kinesis.ts', '../../src/x.ts', '../../src/rabbitmq.ts'].map(
+const entryPoints = ['../../src/index.ts', '../../src/testing/index.ts', '../../src/redis.ts', '../../src/kafka.ts', '../../src/opentelemetry.ts', '../../src/kinesis.ts', '../../src/x.ts', '../../src/rabbitmq.ts', '../../src/cassandra.ts', '../../src/elasticsearch.ts'].map(
   (p) => fileURLToPath(new URL(p, import.meta.url)),
 );
 

@@ -2,6 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { FlushingSink, SinkWriter } from '../../contracts/sink.js';
 import { ConfigurationError } from '../../errors.js';
 import { BatchingSinkWriter } from '../shared/batching-writer.js';
+import { idempotentFlushingSink } from '../shared/idempotent-sink.js';
 import type { BatchingWriterOptions, RejectedEntry } from '../shared/batching-writer.js';
 import type { RedisCommand, RedisMapper } from './mappers.js';
 import { RedisCommandError } from './errors.js';
@@ -44,14 +45,10 @@ export function redisSink<T>(options: RedisSinkOptions<T, boolean>): FlushingSin
   if (typeof mapper !== 'object' || mapper === null || typeof mapper.toCommand !== 'function') {
     throw new ConfigurationError('redisSink mapper must be a Redis mapper: redisSet, redisHset, redisSadd, redisZadd, redisLpush, redisRpush, redisXadd, redisPublish or redisIncrby');
   }
-  const idempotent = mapper.idempotent;
-  return {
-    name: 'redis',
-    kind: 'flushing',
-    guarantee: idempotent ? 'exactly-once' : 'at-least-once',
-    requires: 'at-most-once',
-    deterministicOnly: idempotent,
-    createWriter: (): SinkWriter<T> =>
+  return idempotentFlushingSink(
+    'redis',
+    mapper.idempotent,
+    (): SinkWriter<T> =>
       new BatchingSinkWriter<T, RedisCommand>({
         ...batching,
         toEntry: (record) => mapper.toCommand(record),
@@ -59,7 +56,7 @@ export function redisSink<T>(options: RedisSinkOptions<T, boolean>): FlushingSin
         sizeOf: sizeOf,
         describe: (command) => `${command.name.toUpperCase()} ${command.key}`,
       }),
-  };
+  );
 }
 
 function sizeOf(command: RedisCommand): number {

@@ -59,7 +59,8 @@ interface Item<E> {
   attempts: number;
 }
 
-function jsonPreview(value: unknown): string {
+/** A value as JSON, cut at 200 characters: how errors name a record or entry. */
+export function jsonPreview(value: unknown): string {
   let text: string;
   try {
     text = JSON.stringify(value) ?? String(value);

@@ -49,6 +49,13 @@ export interface KafkaTransactionCommittable {
   readonly markerGroup: string;
   readonly markerTopic: string;
   readonly messages: readonly StoredMessage[];
+  /**
+   * The checkpoint these records belong to, the marker their transaction commits. A checkpoint that
+   * was discarded has its committables committed with the next one: marked with that one's id, the
+   * first would mark the second as already committed, and its records would be lost. Absent in
+   * checkpoints written before it was added, where the commit request's id stands.
+   */
+  readonly checkpointId?: number;
 }
 
 function store(bytes: string | Buffer | null | undefined): Bytes {
@@ -235,11 +242,11 @@ export function kafkaTransactionalSink<T>(
           if (counts.known(entry.topic, entry.partition)) pending.push(stored(entry));
           else return counts.check(entry.topic, entry.partition).then(() => void pending.push(stored(entry)));
         },
-        prepareCommit() {
+        prepareCommit(checkpointId: number) {
           if (pending.length === 0) return [];
           const messages = pending;
           pending = [];
-          return [{ transactionalId, markerGroup, markerTopic: options.topic, messages }];
+          return [{ transactionalId, markerGroup, markerTopic: options.topic, messages, checkpointId }];
         },
         close() {
           pending = [];
@@ -262,7 +269,8 @@ export function kafkaTransactionalSink<T>(
   };
 
   async function commitOne(request: CommitRequest<KafkaTransactionCommittable>): Promise<void> {
-    const { committable, checkpointId } = request;
+    const { committable } = request;
+    const checkpointId = committable.checkpointId ?? request.checkpointId;
     let producer: Producer;
     try {
       producer = await producerFor(committable.transactionalId);
@@ -292,7 +300,7 @@ export function kafkaTransactionalSink<T>(
     if (isRetriable(error) && request.retries < 5) request.retryLater();
     else {
       request.signalFailedWithUnknownReason(
-        new CommitFailedError(`${owner}: committing checkpoint ${request.checkpointId} to topic '${request.committable.markerTopic}' failed: ${messageOf(error)}`, request.checkpointId, {
+        new CommitFailedError(`${owner}: committing checkpoint ${request.committable.checkpointId ?? request.checkpointId} to topic '${request.committable.markerTopic}' failed: ${messageOf(error)}`, request.checkpointId, {
           cause: error,
           retriable: isRetriable(error),
         }),

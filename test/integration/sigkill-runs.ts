@@ -3,6 +3,8 @@
 // stopped by the test with SIGTERM (a drain) once `done()` says the output is complete.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Options of {@link killAndFinish}. */
@@ -77,4 +79,17 @@ export async function killAndFinish(script: URL, args: string[], options: KillAn
   }
   if (drained.code !== 0) throw new Error(`the last run exited with ${drained.code} after SIGTERM:\n${last.output()}`);
   return atKill;
+}
+
+/** The lines of every finished file in `dir` (a rolling file sink's output; in-progress parts start with a dot). */
+export async function finishedLines(dir: string): Promise<string[]> {
+  const names = (await readdir(dir)).filter((name) => !name.startsWith('.'));
+  const contents = await Promise.all(names.map((name) => readFile(join(dir, name), 'utf8')));
+  return contents.join('').split('\n').filter((line) => line !== '');
+}
+
+/** Each line that stands again after its first time. */
+export function duplicates(lines: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return lines.filter((l) => (seen.has(l) ? true : (seen.add(l), false)));
 }

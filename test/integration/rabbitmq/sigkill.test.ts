@@ -3,12 +3,12 @@
 // each message once, the auto-ack mode loses some (counted) but never repeats one.
 import { connect } from 'amqplib';
 import type { Channel, ChannelModel } from 'amqplib';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { requireServer, uniqueName } from '../env.js';
-import { killAndFinish } from '../sigkill-runs.js';
+import { duplicates, finishedLines, killAndFinish } from '../sigkill-runs.js';
 import { runSeed, seededRandom } from '../../fault/random.js';
 import { withTempDir } from '../../temp-dir.js';
 
@@ -33,17 +33,6 @@ async function publishWhileRunning(queue: string): Promise<void> {
     for (let i = sent; i < sent + 500; i++) channel.sendToQueue(queue, Buffer.from(`m-${i}`), { messageId: `m-${i}`, persistent: true });
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-async function finishedLines(dir: string): Promise<string[]> {
-  const names = (await readdir(dir)).filter((name) => !name.startsWith('.'));
-  const contents = await Promise.all(names.map((name) => readFile(join(dir, name), 'utf8')));
-  return contents.join('').split('\n').filter((line) => line !== '');
-}
-
-function duplicates(lines: readonly string[]): string[] {
-  const seen = new Set<string>();
-  return lines.filter((l) => (seen.has(l) ? true : (seen.add(l), false)));
 }
 
 test('checkpointed mode into the rolling file sink: SIGKILLed 5 times while 10,000 messages flow, every message once', async () => {

@@ -1,12 +1,12 @@
 // The Redis Streams source and the Redis sink under SIGKILL, against the real server: 10,000
 // entries flow while the job is killed at random points.
 import { Redis } from 'ioredis';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { requireServer, uniqueName } from '../env.js';
-import { killAndFinish } from '../sigkill-runs.js';
+import { duplicates, finishedLines, killAndFinish } from '../sigkill-runs.js';
 import { runSeed, seededRandom } from '../../fault/random.js';
 import { withTempDir } from '../../temp-dir.js';
 
@@ -30,17 +30,6 @@ async function addWhileRunning(stream: string): Promise<void> {
     await batch.exec();
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-}
-
-async function finishedLines(dir: string): Promise<string[]> {
-  const names = (await readdir(dir)).filter((name) => !name.startsWith('.'));
-  const contents = await Promise.all(names.map((name) => readFile(join(dir, name), 'utf8')));
-  return contents.join('').split('\n').filter((line) => line !== '');
-}
-
-function duplicates(lines: readonly string[]): string[] {
-  const seen = new Set<string>();
-  return lines.filter((l) => (seen.has(l) ? true : (seen.add(l), false)));
 }
 
 for (const mode of ['streams', 'streams-group'] as const) {

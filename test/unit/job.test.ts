@@ -422,7 +422,7 @@ test('stop() resolves only once the pre-commit in progress has settled, so a job
   assert.ok(settled, 'the pre-commit had settled when stop() resolved');
 });
 
-test('a source whose records fan out downstream still lets checkpoints in: one fetch a turn of the event loop', async () => {
+test('a source whose records fan out downstream still lets checkpoints in: a turn of the event loop is bounded by time', async () => {
   const sink = memorySink<number>();
   const handle = pipeline({ id: 'fan-out', guarantee: 'exactly-once', checkpoints: { interval: 1, store: memoryStore() }, logger: quiet })
     // 300 source records, each 3000 downstream: a turn of 1024 fetches would be every record at once.
@@ -435,6 +435,22 @@ test('a source whose records fan out downstream still lets checkpoints in: one f
   await handle.done;
   assert.is(sink.committed.length, 900_000);
   assert.ok(midway >= 2, `checkpoints completed while records flowed: ${midway}`);
+});
+
+test('a fetch of more records than the source task emits between two looks at the clock is emitted whole', async () => {
+  const sink = memorySink<number>();
+  // One batch of 5000: the task emits 1024 at a time, and must go on with the rest of the batch in the same turn or the next.
+  const handle = pipeline({ id: 'large-batch', guarantee: 'exactly-once', checkpoints: { interval: 1000, store: memoryStore() }, logger: quiet })
+    .from(collectionSource(range(5000), { chunkSize: 5000 }))
+    .to(sink)
+    .start();
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<'stalled'>((resolve) => (timer = setTimeout(() => resolve('stalled'), 10_000)));
+  const outcome = await Promise.race([handle.done.then(() => 'done' as const), stalled]);
+  clearTimeout(timer);
+  if (outcome === 'stalled') await handle.stop();
+  assert.is(outcome, 'done', `the job stalled after ${sink.committed.length} of 5000 records`);
+  assert.equal(sink.committed, range(5000));
 });
 
 test.run();

@@ -42,6 +42,16 @@ export function applyingOperator<R>(operatorId: string, apply: () => R): R {
 }
 
 /**
+ * A subscriber that counts the records (not markers) it takes in, one field
+ * increment each: the job's metrics read `recordsIn` of the subscriber that
+ * consumes a flow instead of putting a counting stage of their own in front of it.
+ */
+export abstract class RecordCountingSubscriber<T> extends Subscriber<T | Marker> {
+  /** Records (not markers) received so far. */
+  recordsIn = 0;
+}
+
+/**
  * Subscribes with a Subscriber subclass rather than a partial observer, the way
  * RxJS's own operators do: no wrapping per subscription and one method call and
  * one `instanceof` per element.
@@ -51,10 +61,7 @@ export function applyingOperator<R>(operatorId: string, apply: () => R): R {
  * `recordsIn` of the subscriber that consumes each flow instead of putting a
  * counting stage of its own between two operators).
  */
-export class ElementSubscriber<In, Out> extends Subscriber<In | Marker> {
-  /** Records (not markers) received so far. */
-  recordsIn = 0;
-
+export class ElementSubscriber<In, Out> extends RecordCountingSubscriber<In> {
   constructor(
     private readonly out: Subscriber<Out | Marker>,
     private readonly handlers: ElementHandlers<In, Out>,
@@ -119,10 +126,20 @@ function noteStageFailure(error: unknown, operatorId: string | undefined, record
   notedByStage.add(error);
 }
 
-/** Where one stage of a fused chain passes its records. */
+/**
+ * Where one stage of a fused chain passes its records. Every emitter counts
+ * the records it takes in, one field increment, so that the job's metrics read
+ * the count of each operator's input from the stage that consumes it instead
+ * of putting a counting stage of its own into the chain.
+ */
 export interface Emitter<T> {
+  /** Records taken in so far. */
+  readonly recordsIn: number;
   next(value: T): void;
 }
+
+/** What the job's metrics register to read an input's record count from, when the chain is subscribed. */
+export type InputCounter = (consumer: { readonly recordsIn: number }) => void;
 
 /**
  * One stateless step of a fused chain: given where its output goes, the
@@ -133,6 +150,8 @@ export interface Emitter<T> {
 export type RecordStage<In, Out> = (downstream: Emitter<Out>, operatorId: string | undefined) => Emitter<In>;
 
 class MapStage<In, Out> implements Emitter<In> {
+  recordsIn = 0;
+
   constructor(
     private readonly project: (value: In) => Out,
     private readonly downstream: Emitter<Out>,
@@ -140,6 +159,7 @@ class MapStage<In, Out> implements Emitter<In> {
   ) {}
 
   next(value: In): void {
+    this.recordsIn++;
     let result: Out;
     try {
       result = this.project(value);
@@ -152,6 +172,8 @@ class MapStage<In, Out> implements Emitter<In> {
 }
 
 class FilterStage<T> implements Emitter<T> {
+  recordsIn = 0;
+
   constructor(
     private readonly predicate: (value: T) => boolean,
     private readonly downstream: Emitter<T>,
@@ -159,6 +181,7 @@ class FilterStage<T> implements Emitter<T> {
   ) {}
 
   next(value: T): void {
+    this.recordsIn++;
     let kept: boolean;
     try {
       kept = this.predicate(value);
@@ -171,6 +194,8 @@ class FilterStage<T> implements Emitter<T> {
 }
 
 class FlatMapStage<In, Out> implements Emitter<In> {
+  recordsIn = 0;
+
   constructor(
     private readonly project: (value: In) => Iterable<Out>,
     private readonly downstream: Emitter<Out>,
@@ -178,6 +203,7 @@ class FlatMapStage<In, Out> implements Emitter<In> {
   ) {}
 
   next(value: In): void {
+    this.recordsIn++;
     let results: Out[];
     try {
       // Taken whole before any is passed on, so that a throw is the project function's, not a later stage's.
@@ -208,12 +234,59 @@ export const flatMapStage =
   (downstream, operatorId) =>
     new FlatMapStage(project, downstream, operatorId);
 
+/** The end of a chain: hands its records to the subscriber after it. */
 class SubscriberEmitter<T> implements Emitter<T> {
+  recordsIn = 0;
+
   constructor(private readonly out: Subscriber<T | Marker>) {}
 
   next(value: T): void {
+    this.recordsIn++;
     this.out.next(value);
   }
+}
+
+/**
+ * Runs a fused chain on its input: markers go straight to the chain's
+ * output, records into the chain's first stage. The stage is called directly
+ * rather than through {@link ElementHandlers}, which spares a closure call per
+ * record; a throw is attributed as {@link ElementSubscriber} does it.
+ */
+class ChainSubscriber<In, Out> extends RecordCountingSubscriber<In> {
+  constructor(
+    private readonly out: Subscriber<Out | Marker>,
+    private readonly head: Emitter<In>,
+    private readonly operatorId: string | undefined,
+  ) {
+    super(out);
+  }
+
+  protected override _next(value: In | Marker): void {
+    if (value instanceof Marker) {
+      this.out.next(value);
+      return;
+    }
+    this.recordsIn++;
+    try {
+      this.head.next(value);
+    } catch (error) {
+      const noted = typeof error === 'object' && error !== null && notedByStage.delete(error);
+      if (!noted && typeof error === 'object' && error !== null) recordFailures.set(error, { operatorId: this.operatorId, record: value });
+      this.out.error(error);
+    }
+  }
+
+  protected override _complete(): void {
+    this.out.complete();
+    this.unsubscribe();
+  }
+}
+
+/** One stage of a chain, the operator it belongs to, and who reads the count of its input. */
+export interface ChainLink {
+  readonly stage: RecordStage<unknown, unknown>;
+  readonly operatorId: string | undefined;
+  readonly countInput: InputCounter | undefined;
 }
 
 /**
@@ -228,19 +301,31 @@ export class StatelessFlow<Out> extends Observable<Out | Marker> {
   constructor(
     readonly upstream: Flow<unknown>,
     /** Each stage with the id of the operator it belongs to (see {@link applyingOperator}). */
-    readonly stages: readonly { readonly stage: RecordStage<unknown, unknown>; readonly operatorId: string | undefined }[],
+    readonly stages: readonly ChainLink[],
+    /** Reads the count of this chain's output where it is consumed: by the next stage, or else by the chain's end. */
+    private readonly countOutput?: InputCounter,
   ) {
     super((out) => {
-      let head: Emitter<unknown> = new SubscriberEmitter(out);
-      for (let i = stages.length - 1; i >= 0; i--) head = stages[i]!.stage(head, stages[i]!.operatorId);
-      const first = head;
-      upstream.subscribe(new ElementSubscriber<unknown, Out>(out, { record: (value) => first.next(value) }, stages[0]?.operatorId));
+      const tail = new SubscriberEmitter<Out>(out);
+      countOutput?.(tail);
+      let head: Emitter<unknown> = tail;
+      for (let i = stages.length - 1; i >= 0; i--) {
+        const { stage, operatorId, countInput } = stages[i]!;
+        head = stage(head, operatorId);
+        countInput?.(head);
+      }
+      upstream.subscribe(new ChainSubscriber<unknown, Out>(out, head, stages[0]?.operatorId));
     });
   }
 
   /** This chain with `stage` of operator `operatorId` run after it. */
   then<Next>(stage: RecordStage<Out, Next>, operatorId: string | undefined): StatelessFlow<Next> {
-    return new StatelessFlow<Next>(this.upstream, [...this.stages, { stage: stage as RecordStage<unknown, unknown>, operatorId }]);
+    return new StatelessFlow<Next>(this.upstream, [...this.stages, { stage: stage as RecordStage<unknown, unknown>, operatorId, countInput: this.countOutput }]);
+  }
+
+  /** This chain, with the count of its output (the next operator's input) read by `counter`. */
+  countedBy(counter: InputCounter): StatelessFlow<Out> {
+    return new StatelessFlow<Out>(this.upstream, this.stages, counter);
   }
 }
 
@@ -249,5 +334,5 @@ export function stateless<In, Out>(input: Flow<In>, stage: RecordStage<In, Out>)
   const operatorId = applying;
   return input instanceof StatelessFlow
     ? (input as StatelessFlow<In>).then(stage, operatorId)
-    : new StatelessFlow<Out>(input, [{ stage: stage as RecordStage<unknown, unknown>, operatorId }]);
+    : new StatelessFlow<Out>(input, [{ stage: stage as RecordStage<unknown, unknown>, operatorId, countInput: undefined }]);
 }

@@ -9,7 +9,6 @@ import type { Committer, Sink } from '../contracts/sink.js';
 import type { Source } from '../contracts/source.js';
 import type { Wiring } from './wiring.js';
 import { operatorTaskId, sinkTaskId, sourceTaskId } from './wiring.js';
-import { CountingSubscriber } from './metrics.js';
 import type { JobMetrics } from './metrics.js';
 import { alignBarriers } from './alignment.js';
 import { CheckpointCoordinator } from './coordinator.js';
@@ -190,8 +189,7 @@ export class Execution implements Wiring {
           this.succeedIfDone();
         },
       }));
-      // A CountingSubscriber, not the bare task: the sink's input is counted without a stage of its own.
-      this.subscription = flow.subscribe(new CountingSubscriber(task));
+      this.subscription = flow.subscribe(task);
       this.coordinator.start();
       this.finishIfExhausted();
       return await this.result;

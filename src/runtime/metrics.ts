@@ -5,7 +5,7 @@ import { Marker } from '../contracts/element.js';
 import type { Flow } from '../contracts/element.js';
 import type { SplitMetricsReporter } from '../contracts/metrics.js';
 import type { Guarantee, Replay } from '../contracts/guarantee.js';
-import { ElementSubscriber, StatelessFlow } from '../contracts/operate.js';
+import { RecordCountingSubscriber, StatelessFlow } from '../contracts/operate.js';
 import type { Emitter } from '../contracts/operate.js';
 import type { Operator } from '../contracts/operator.js';
 import { operatorInfo } from '../contracts/operator.js';
@@ -136,10 +136,7 @@ interface CountsRecords {
  * {@link ElementSubscriber} (the sink, `union`, raw RxJS inside `rx()`), and
  * tells an alignment tracker when barriers and the end of its input pass.
  */
-export class CountingSubscriber<T> extends Subscriber<T | Marker> {
-  /** Records (not markers) received so far. */
-  recordsIn = 0;
-
+export class CountingSubscriber<T> extends RecordCountingSubscriber<T> {
   constructor(
     destination: Observer<T | Marker>,
     private readonly alignment?: { readonly tracker: AlignmentTracker },
@@ -482,14 +479,10 @@ class CountingWiring implements Wiring {
  * {@link CountingSubscriber} in front of it.
  */
 function counted<T>(flow: Flow<T>, edge: Edge, tracker: AlignmentTracker | undefined): Flow<T> {
-  if (!tracker && flow instanceof StatelessFlow) {
-    // Into a fused chain of stateless operators: a counting stage in the chain, not a subscriber of its own.
-    const counter = { recordsIn: 0 };
-    edge.consumedBy(counter);
-    return (flow as StatelessFlow<T>).then<T>((downstream) => new CountingStage(counter, downstream), undefined);
-  }
+  // Out of a fused chain of stateless operators: counted by the stage that takes it, inside the chain.
+  if (!tracker && flow instanceof StatelessFlow) return (flow as StatelessFlow<T>).countedBy((consumer) => edge.consumedBy(consumer));
   return new Observable<T | Marker>((subscriber) => {
-    if (!tracker && (subscriber instanceof ElementSubscriber || subscriber instanceof CountingSubscriber)) {
+    if (!tracker && subscriber instanceof RecordCountingSubscriber) {
       edge.consumedBy(subscriber);
       return flow.subscribe(subscriber);
     }
@@ -497,19 +490,6 @@ function counted<T>(flow: Flow<T>, edge: Edge, tracker: AlignmentTracker | undef
     edge.consumedBy(counting);
     return flow.subscribe(counting);
   });
-}
-
-/** Counts the records passing from one operator to the next inside a fused chain. */
-class CountingStage<T> implements Emitter<T> {
-  constructor(
-    private readonly counter: { recordsIn: number },
-    private readonly downstream: Emitter<T>,
-  ) {}
-
-  next(value: T): void {
-    this.counter.recordsIn++;
-    this.downstream.next(value);
-  }
 }
 
 /** A job's plan whose stages are counted into `metrics`; the graph is recorded when an attempt wires it. */

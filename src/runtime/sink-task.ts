@@ -1,5 +1,5 @@
-import type { Observer } from 'rxjs';
 import { Marker } from '../contracts/element.js';
+import { RecordCountingSubscriber } from '../contracts/operate.js';
 import { CheckpointBarrier } from '../contracts/barrier.js';
 import type { SinkSnapshot } from '../snapshot/store.js';
 
@@ -14,9 +14,10 @@ export interface SinkTaskWriter<T> {
  * Feeds a flow into a sink writer, one element at a time: while a write or a
  * pre-commit is in progress, later elements queue (and count as in flight,
  * which is what pauses the sources), so a barrier is handled only after every
- * record before it was written.
+ * record before it was written. It subscribes to the sink's input itself and
+ * counts the records it takes in, so the sink's input needs no counting stage.
  */
-export class SinkTask<T> implements Observer<T | Marker> {
+export class SinkTask<T> extends RecordCountingSubscriber<T> {
   private queue: (T | Marker)[] = [];
   private head = 0;
   private busy = false;
@@ -33,9 +34,11 @@ export class SinkTask<T> implements Observer<T | Marker> {
       readonly fail: (error: unknown) => void;
       readonly done: () => void;
     },
-  ) {}
+  ) {
+    super();
+  }
 
-  next(element: T | Marker): void {
+  protected override _next(element: T | Marker): void {
     // While draining, whatever arrives (re-entrantly, from a source resumed by the drain) goes behind the queue.
     if (this.busy || this.draining) {
       this.queue.push(element);
@@ -45,13 +48,21 @@ export class SinkTask<T> implements Observer<T | Marker> {
     }
   }
 
-  error(error: unknown): void {
-    this.fail(error);
+  protected override _error(error: unknown): void {
+    try {
+      this.fail(error);
+    } finally {
+      this.unsubscribe();
+    }
   }
 
-  complete(): void {
-    this.inputComplete = true;
-    if (!this.busy) this.hooks.done();
+  protected override _complete(): void {
+    try {
+      this.inputComplete = true;
+      if (!this.busy) this.hooks.done();
+    } finally {
+      this.unsubscribe();
+    }
   }
 
   private handle(element: T | Marker): void {
@@ -60,6 +71,7 @@ export class SinkTask<T> implements Observer<T | Marker> {
         if (element instanceof CheckpointBarrier) this.await(this.prepare(element));
         return;
       }
+      this.recordsIn++;
       const written = this.writer.write(element);
       if (written) this.await(written);
     } catch (error) {

@@ -1,4 +1,4 @@
-import { Observable, Subscriber } from 'rxjs';
+import { Observable, Subscriber } from './rxjs.js';
 import { Marker } from './element.js';
 import type { Flow } from './element.js';
 

@@ -1,4 +1,4 @@
-import { from } from 'rxjs';
+import { from } from '../contracts/rxjs.js';
 import type { ObservableInput, Subscriber, Subscription } from 'rxjs';
 import type { Marker } from '../contracts/element.js';
 import type { Nondeterministic, Replay } from '../contracts/guarantee.js';

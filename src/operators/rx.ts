@@ -1,4 +1,4 @@
-import { Observable, Subject } from 'rxjs';
+import { Observable, Subject } from '../contracts/rxjs.js';
 import type { OperatorFunction, Subscription } from 'rxjs';
 import type { Guarantee, GuaranteeViolation, Nondeterministic, Replay } from '../contracts/guarantee.js';
 import { nondeterministic } from '../contracts/guarantee.js';

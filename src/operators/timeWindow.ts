@@ -1,4 +1,4 @@
-import { asyncScheduler } from 'rxjs';
+import { asyncScheduler } from '../contracts/rxjs.js';
 import type { Subscription } from 'rxjs';
 import type { Nondeterministic } from '../contracts/guarantee.js';
 import { nondeterministic } from '../contracts/guarantee.js';

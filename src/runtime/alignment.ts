@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { Observable } from '../contracts/rxjs.js';
 import type { Subscription } from 'rxjs';
 import { Marker, Watermark } from '../contracts/element.js';
 import type { Flow } from '../contracts/element.js';

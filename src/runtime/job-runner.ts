@@ -1,4 +1,4 @@
-import { Subject } from 'rxjs';
+import { Subject } from '../contracts/rxjs.js';
 import type { Observable } from 'rxjs';
 import type { CheckpointEvent } from './coordinator.js';
 import { fileStore } from '../snapshot/file-store.js';

@@ -1,4 +1,4 @@
-import { Observable, Subscriber } from 'rxjs';
+import { Observable, Subscriber } from '../contracts/rxjs.js';
 import type { Observer } from 'rxjs';
 import { CheckpointBarrier } from '../contracts/barrier.js';
 import { Marker } from '../contracts/element.js';

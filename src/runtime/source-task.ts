@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { Observable } from '../contracts/rxjs.js';
 import type { Subscriber } from 'rxjs';
 import type { CheckpointBarrier } from '../contracts/barrier.js';
 import type { Flow, Marker } from '../contracts/element.js';

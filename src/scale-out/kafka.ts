@@ -1,4 +1,4 @@
-import { Subject } from 'rxjs';
+import { Subject } from '../contracts/rxjs.js';
 import type { Observable } from 'rxjs';
 import type { Guarantee, Replay } from '../contracts/guarantee.js';
 import type { Logger } from '../contracts/logger.js';

@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { Observable } from '../contracts/rxjs.js';
 import type { Flow } from '../contracts/element.js';
 import type { Guarantee, Replay } from '../contracts/guarantee.js';
 import { defineOperator, operatorInfo } from '../contracts/operator.js';

@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
@@ -23,6 +24,22 @@ test('every public export has a doc comment', () => {
   }
   assert.ok(exported > 50, `found ${exported} exports`);
   assert.equal(undocumented, []);
+});
+
+test("importing onceflow loads the RxJS modules it runs on, not rxjs's index of every operator (what a restarted job waits for)", () => {
+  const script = `
+    import { createRequire } from 'node:module';
+    await import('onceflow');
+    const loaded = Object.keys(createRequire(import.meta.url).cache).filter((path) => path.includes('rxjs'));
+    console.log(JSON.stringify({ index: loaded.some((path) => path.endsWith('/rxjs/dist/cjs/index.js')), modules: loaded.length }));
+  `;
+  const out = execFileSync(process.execPath, ['--conditions=onceflow-source', '--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    encoding: 'utf8',
+  });
+  const { index, modules } = JSON.parse(out.trim().split('\n').at(-1)!) as { index: boolean; modules: number };
+  assert.is(index, false, "rxjs's index was loaded");
+  assert.ok(modules > 0 && modules < 100, `${modules} RxJS modules loaded`);
 });
 
 test.run();

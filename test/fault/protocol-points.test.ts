@@ -75,6 +75,9 @@ for (const point of protocolPoints) {
       guarantee: 'exactly-once',
       checkpoints: { interval: 2, store: wrapped.store },
       restart: fixedDelayRestart({ attempts: 2, delay: 0 }),
+      // Records queued in concatMap hold the barriers back: a short queue keeps checkpoints coming while the
+      // source lasts, so checkpoint 2 is a periodic one (the source can emit thousands of records a turn).
+      flowControl: { highWaterMark: 200, lowWaterMark: 100 },
       logger: { debug() {}, info() {}, warn() {}, error() {} },
     })
       .from(collectionSource(expected, { chunkSize: 20 }))

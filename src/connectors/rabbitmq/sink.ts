@@ -4,6 +4,7 @@ import type { LogFields, Logger } from '../../contracts/logger.js';
 import { ConfigurationError, messageOf } from '../../errors.js';
 import { Backoff, reconnectSettings } from '../shared/reconnect.js';
 import type { ReconnectOptions, ReconnectSettings } from '../shared/reconnect.js';
+import { Waiters } from '../shared/waiters.js';
 import { connectFailure, connector } from './connection.js';
 import type { Connector, RabbitMqConnect } from './connection.js';
 import { PublishRejectedError, RabbitMqConnectionError, UnroutableMessageError } from './errors.js';
@@ -100,7 +101,7 @@ class RabbitMqWriter<T> implements SinkWriter<T> {
   private closed = false;
   private reconnecting: Promise<void> | undefined;
   private readonly backoff: Backoff;
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new Waiters();
 
   constructor(
     private readonly settings: SinkSettings<T>,
@@ -233,20 +234,12 @@ class RabbitMqWriter<T> implements SinkWriter<T> {
   }
 
   private until(done: () => boolean, what: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const check = (): void => {
-        if (this.failure) reject(this.failure);
-        else if (this.closed) reject(new RabbitMqConnectionError(this.settings.connector.broker, `writer closed while waiting for ${what}`, { retriable: true }));
-        else if (!done()) return;
-        else resolve();
-        this.waiters.delete(check);
-      };
-      this.waiters.add(check);
-      check();
-    });
+    return this.waiters.until(done, () =>
+      this.failure ?? (this.closed ? new RabbitMqConnectionError(this.settings.connector.broker, `writer closed while waiting for ${what}`, { retriable: true }) : undefined),
+    );
   }
 
   private notify(): void {
-    for (const check of [...this.waiters]) check();
+    this.waiters.notify();
   }
 }

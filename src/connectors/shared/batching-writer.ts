@@ -1,6 +1,7 @@
 import type { SinkWriter } from '../../contracts/sink.js';
 import { ConfigurationError, isRetriable, messageOf, OnceflowError } from '../../errors.js';
 import { exponentialBackoffRestart } from '../../contracts/restart.js';
+import { Waiters } from './waiters.js';
 
 /** An entry of a batch that the system did not take, by its place in the batch. */
 export interface RejectedEntry {
@@ -91,7 +92,7 @@ export class BatchingSinkWriter<T, E> implements SinkWriter<T> {
   private flushing = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new Waiters();
   private readonly sizeOf: (entry: E) => number;
   private readonly describe: (entry: E) => string;
   private readonly maxBatchSize: number;
@@ -238,21 +239,16 @@ export class BatchingSinkWriter<T, E> implements SinkWriter<T> {
     this.notify();
   }
 
+  // A closed writer stops waiting without failing: what was not flushed is written again after a restore.
   private until(done: () => boolean): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const check = (): void => {
-        if (this.failure) reject(this.failure);
-        else if (!done() && !this.closed) return;
-        else resolve();
-        this.waiters.delete(check);
-      };
-      this.waiters.add(check);
-      check();
-    });
+    return this.waiters.until(
+      () => done() || this.closed,
+      () => this.failure,
+    );
   }
 
   private notify(): void {
-    for (const check of [...this.waiters]) check();
+    this.waiters.notify();
   }
 }
 

@@ -84,7 +84,14 @@ for (const [sinkName, makeSink] of Object.entries(sinks)) {
         const store = join(root, 'checkpoints');
         const { sink, output } = makeSink(join(root, 'out'));
         const build = () =>
-          pipeline({ id: 'fallback', guarantee: 'exactly-once', checkpoints: { interval: 5, store: fileStore({ directory: store }) }, logger: quiet })
+          // A short flow-control queue: barriers wait behind at most 200 records in concatMap, so checkpoints keep coming.
+          pipeline({
+            id: 'fallback',
+            guarantee: 'exactly-once',
+            checkpoints: { interval: 5, store: fileStore({ directory: store }) },
+            flowControl: { highWaterMark: 200, lowWaterMark: 100 },
+            logger: quiet,
+          })
             .from(collectionSource(records, { chunkSize: 5 }))
             // A turn of the event loop per record: the input outlasts three checkpoints however fast the machine.
             .pipe(concatMap((r: string) => new Promise<string>((resolve) => setImmediate(() => resolve(r)))))

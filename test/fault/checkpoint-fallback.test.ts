@@ -84,12 +84,13 @@ for (const [sinkName, makeSink] of Object.entries(sinks)) {
         const store = join(root, 'checkpoints');
         const { sink, output } = makeSink(join(root, 'out'));
         const build = () =>
-          // A short flow-control queue: barriers wait behind at most 200 records in concatMap, so checkpoints keep coming.
+          // A shorter flow-control queue: barriers wait behind at most 2000 records in concatMap, so checkpoints keep
+          // coming while the input lasts, and by the third the rolling sink has finished parts (4 KB) to commit.
           pipeline({
             id: 'fallback',
             guarantee: 'exactly-once',
             checkpoints: { interval: 5, store: fileStore({ directory: store }) },
-            flowControl: { highWaterMark: 200, lowWaterMark: 100 },
+            flowControl: { highWaterMark: 2000, lowWaterMark: 1000 },
             logger: quiet,
           })
             .from(collectionSource(records, { chunkSize: 5 }))

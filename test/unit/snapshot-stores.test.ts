@@ -67,6 +67,25 @@ test('the structured-clone codec keeps values JSON cannot', () =>
     assert.equal(restored?.operators['0-reduce'], { accumulators: [['k', state]] });
   }));
 
+test('the structured-clone codec writes keyed state of numbers as typed columns, and every number comes back as it was', () => {
+  const numbers = [0, -0, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31, -(2 ** 31)];
+  const full = { onceflowEntries: 1, keys: numbers.map((_, i) => i), values: numbers };
+  const mixed = { onceflowEntries: 1, keys: ['a', 1], values: [1, 2] };
+  const delta = { onceflowDelta: 1, changed: { onceflowEntries: 1, keys: [7, 8], values: [70, 80] }, removed: [9] };
+  const decoded = structuredCloneCodec.decode(structuredCloneCodec.encode({ ...checkpoint(1), operators: { '0-reduce': { full, mixed, delta } } }));
+  const state = decoded.operators['0-reduce'] as Record<string, { keys: unknown; values: ArrayLike<number>; changed: { keys: unknown; values: unknown } }>;
+  assert.instance(state.full!.keys, Int32Array);
+  // -0 and fractions do not fit an Int32Array.
+  assert.instance(state.full!.values, Float64Array);
+  numbers.forEach((n, i) => assert.ok(Object.is(state.full!.values[i], n), `value ${i}: ${state.full!.values[i]} for ${n}`));
+  assert.equal(state.mixed!.keys, ['a', 1], 'keys that are not all numbers stay an array');
+  assert.instance(state.mixed!.values, Int32Array);
+  assert.equal(state.delta!.changed, { onceflowEntries: 1, keys: Int32Array.of(7, 8), values: Int32Array.of(70, 80) });
+  // Written again as JSON (the typed columns of a decoded checkpoint), the keyed state keeps its entries.
+  const json = jsonCodec.decode(jsonCodec.encode(decoded)).operators['0-reduce'] as Record<string, unknown>;
+  assert.equal(json.delta, { onceflowDelta: 1, changed: { onceflowEntries: 1, keys: [7, 8], values: [70, 80] }, removed: [9] });
+});
+
 test('memoryStore keeps a copy: changing a saved checkpoint object does not change the stored one', async () => {
   const store = memoryStore();
   const saved = checkpoint(1) as { sources: Record<string, unknown> };

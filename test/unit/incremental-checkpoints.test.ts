@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { collectionSource, count, CorruptCheckpointError, fileStore, keyBy, memoryStore, pipeline, StateRegistry } from 'onceflow';
-import { asKeyedMap } from '../../src/snapshot/keyed-delta.js';
+import { asKeyedMap, isKeyedStateDelta, isKeyedStateEntries } from '../../src/snapshot/keyed-delta.js';
 import type { Checkpoint, Keyed, OperatorSnapshot, SnapshotStore } from 'onceflow';
 import { applyOperator, marbles } from 'onceflow/testing';
 import { withTempDir } from '../temp-dir.js';
@@ -110,6 +110,39 @@ test('once most of a large state changed, keys are no longer recorded one by one
   registry.stored(2);
   counts.set(7, 7);
   assert.equal(registry.snapshot(3), { counts: { onceflowDelta: 1, changed: { onceflowEntries: 1, keys: [7], values: [7] }, removed: [] } });
+});
+
+test('once the deltas of a chain would hold more than half the keys, the next checkpoint is full: a restore sets each key at most 1.5 times', () => {
+  const { registry, counts } = chained(new Map([[2, 1], [3, 2], [4, 3], [5, 4]]));
+  const changeThird = (third: number) => {
+    for (let i = third * 300; i < (third + 1) * 300; i++) counts.set(`k${i}`, third);
+  };
+  for (let i = 0; i < 1000; i++) counts.set(`k${i}`, -1);
+  registry.snapshot(1);
+  registry.stored(1);
+  changeThird(0);
+  assert.ok(isKeyedStateDelta(registry.snapshot(2).counts), '300 of 1000 keys in the chain: a delta');
+  registry.stored(2);
+  changeThird(1);
+  // 300 keys changed since checkpoint 2, but 600 in the chain since the full checkpoint 1.
+  assert.ok(isKeyedStateEntries(registry.snapshot(3).counts), 'full');
+  registry.stored(3);
+  changeThird(2);
+  assert.ok(isKeyedStateDelta(registry.snapshot(4).counts), 'the chain starts again at checkpoint 3');
+  registry.stored(4);
+  changeThird(0);
+  assert.ok(isKeyedStateEntries(registry.snapshot(5).counts), '600 keys in the chain since checkpoint 3: full again');
+});
+
+test('the first checkpoint after a restore is full: the chain restored from is not known, and the next restore would pay for it too', () => {
+  const restored = { counts: { onceflowEntries: 1, keys: Array.from({ length: 1000 }, (_, i) => i), values: new Array<number>(1000).fill(1) } };
+  const registry = new StateRegistry(restored, { parentOf: (id) => id - 1 });
+  const counts = registry.keyed<number, number>('counts');
+  counts.set(7, 2);
+  assert.ok(isKeyedStateEntries(registry.snapshot(6).counts), 'builds on checkpoint 5, restored from');
+  registry.stored(6);
+  counts.set(8, 2);
+  assert.equal(registry.snapshot(7).counts, { onceflowDelta: 1, changed: { onceflowEntries: 1, keys: [8], values: [2] }, removed: [] });
 });
 
 async function saveChain(store: SnapshotStore): Promise<void> {

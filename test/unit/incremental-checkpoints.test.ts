@@ -112,6 +112,30 @@ test('once most of a large state changed, keys are no longer recorded one by one
   assert.equal(registry.snapshot(3), { counts: { onceflowDelta: 1, changed: { onceflowEntries: 1, keys: [7], values: [7] }, removed: [] } });
 });
 
+test('while most keys change between every two checkpoints, every other interval is not recorded key by key, and its checkpoint is full', () => {
+  const { registry, counts } = chained(new Map(Array.from({ length: 8 }, (_, i) => [i + 2, i + 1])));
+  const changeAll = (value: number) => {
+    for (let i = 0; i < 4000; i++) counts.set(`k${i}`, value);
+  };
+  changeAll(0);
+  registry.snapshot(1);
+  registry.stored(1);
+  for (const id of [2, 3]) {
+    changeAll(id);
+    assert.ok(isKeyedStateEntries(registry.snapshot(id).counts), `checkpoint ${id}: every key changed`);
+    registry.stored(id);
+  }
+  // Churning: one key changed, but this interval's changes were not recorded, so the checkpoint is full.
+  counts.set('k1', -1);
+  assert.ok(isKeyedStateEntries(registry.snapshot(4).counts), 'not recorded: full');
+  registry.stored(4);
+  counts.set('k2', -2);
+  assert.equal(registry.snapshot(5).counts, { onceflowDelta: 1, changed: { onceflowEntries: 1, keys: ['k2'], values: [-2] }, removed: [] }, 'recorded again: the state settled');
+  registry.stored(5);
+  counts.set('k3', -3);
+  assert.ok(isKeyedStateDelta(registry.snapshot(6).counts), 'still settled');
+});
+
 test('once the deltas of a chain would hold more than half the keys, the next checkpoint is full: a restore sets each key at most 1.5 times', () => {
   const { registry, counts } = chained(new Map([[2, 1], [3, 2], [4, 3], [5, 4]]));
   const changeThird = (third: number) => {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { webcrypto } from 'node:crypto';
 import { jsonCodec, structuredCloneCodec } from './codec.js';
 import type { Checkpoint, SnapshotCodec } from './store.js';
 import { CorruptCheckpointError } from '../errors.js';
@@ -16,24 +16,33 @@ const builtInCodecs = [jsonCodec, structuredCloneCodec];
 // A stored header says which codec wrote the body: bodies keep being read whatever the store's codec now is.
 
 /**
+ * The SHA-256 of `bytes` in hex, computed on libuv's thread pool (WebCrypto's digest), not on the
+ * event loop, which hashing the 8 MB of a checkpoint of 1M keys held for 5-20 ms.
+ */
+async function sha256(bytes: Uint8Array): Promise<string> {
+  return Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
+}
+
+/**
  * A stored checkpoint: a JSON header line with the body's codec, length and
  * SHA-256, then the body. Every durable store writes this, so a torn or
- * altered checkpoint is recognised wherever it was kept.
+ * altered checkpoint is recognised wherever it was kept. The two parts are
+ * returned apart: joining them copied the whole body on the event loop.
  */
-export function frameCheckpoint(checkpoint: Checkpoint, codec: SnapshotCodec): { bytes: Buffer; bodyLength: number } {
+export async function frameCheckpoint(checkpoint: Checkpoint, codec: SnapshotCodec): Promise<{ header: Buffer; body: Uint8Array }> {
   const body = codec.encode(checkpoint);
   const header: Header = {
     format: 'onceflow-checkpoint',
     version: 1,
     codec: codec.name,
     length: body.byteLength,
-    sha256: createHash('sha256').update(body).digest('hex'),
+    sha256: await sha256(body),
   };
-  return { bytes: Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), body]), bodyLength: body.byteLength };
+  return { header: Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), body };
 }
 
 /** Read a framed checkpoint back, or throw {@link CorruptCheckpointError} naming `location`. */
-export function unframeCheckpoint(bytes: Buffer, location: string, codec: SnapshotCodec): Checkpoint {
+export async function unframeCheckpoint(bytes: Buffer, location: string, codec: SnapshotCodec): Promise<Checkpoint> {
   const newline = bytes.indexOf(0x0a);
   let header: Header;
   try {
@@ -48,7 +57,7 @@ export function unframeCheckpoint(bytes: Buffer, location: string, codec: Snapsh
   if (body.byteLength !== header.length) {
     throw new CorruptCheckpointError(`checkpoint ${location} is truncated: ${body.byteLength} of ${header.length} bytes`, location);
   }
-  if (createHash('sha256').update(body).digest('hex') !== header.sha256) {
+  if ((await sha256(body)) !== header.sha256) {
     throw new CorruptCheckpointError(`checkpoint ${location} fails its SHA-256 checksum`, location);
   }
   const bodyCodec = builtInCodecs.find((c) => c.name === header.codec) ?? (codec.name === header.codec ? codec : undefined);

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { Redis } from 'ioredis';
 import { CorruptCheckpointError, fileStore, JobLockedError, jsonCodec, memoryStore, structuredCloneCodec } from 'onceflow';
 import { redisStore } from 'onceflow/redis';
 import type { Checkpoint } from 'onceflow';
+import { frameCheckpoint } from '../../src/snapshot/framing.js';
 import { withTempDir } from '../temp-dir.js';
 
 const checkpoint = (checkpointId: number, state: unknown = checkpointId): Checkpoint => ({
@@ -84,6 +86,15 @@ test('the structured-clone codec writes keyed state of numbers as typed columns,
   // Written again as JSON (the typed columns of a decoded checkpoint), the keyed state keeps its entries.
   const json = jsonCodec.decode(jsonCodec.encode(decoded)).operators['0-reduce'] as Record<string, unknown>;
   assert.equal(json.delta, { onceflowDelta: 1, changed: { onceflowEntries: 1, keys: [7, 8], values: [70, 80] }, removed: [9] });
+});
+
+test('a checkpoint is hashed off the event loop: an immediate queued before framing 8 MB runs before the frame is ready, and the header holds the SHA-256 of the body', async () => {
+  const state = { onceflowEntries: 1, keys: new Float64Array(1_000_000).map((_, i) => i), values: new Float64Array(1_000_000) };
+  let ran = false;
+  setImmediate(() => (ran = true));
+  const { header, body } = await frameCheckpoint(checkpoint(1, state), structuredCloneCodec);
+  assert.ok(ran);
+  assert.is((JSON.parse(header.toString('utf8')) as { sha256: string }).sha256, createHash('sha256').update(body).digest('hex'));
 });
 
 test('memoryStore keeps a copy: changing a saved checkpoint object does not change the stored one', async () => {

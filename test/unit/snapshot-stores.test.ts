@@ -88,7 +88,7 @@ test('the structured-clone codec writes keyed state of numbers as typed columns,
   assert.equal(json.delta, { onceflowDelta: 1, changed: { onceflowEntries: 1, keys: [7, 8], values: [70, 80] }, removed: [9] });
 });
 
-test('a checkpoint is hashed off the event loop: an immediate queued before framing 8 MB runs before the frame is ready, and the header holds the SHA-256 of the body', async () => {
+test('a large checkpoint is hashed a megabyte a turn: an immediate queued before framing 8 MB runs before the frame is ready, and the header holds the SHA-256 of the body', async () => {
   const state = { onceflowEntries: 1, keys: new Float64Array(1_000_000).map((_, i) => i), values: new Float64Array(1_000_000) };
   let ran = false;
   setImmediate(() => (ran = true));

@@ -319,8 +319,8 @@ function keyedSnapshot(
   // Most keys changed, in this delta or in the chain it would end: a full copy costs little more to write, and a
   // restore sets each key at most 1.5 times, not once per delta (restoring 1M keys changed a third at a time, each
   // delta after the full state was 300k more Map.set calls, as costly per key as building the state).
-  const inChain = keys === 'most' ? Number.POSITIVE_INFINITY : dirty.chainWith(parent, keys.size);
-  if (inChain * 2 > map.size) {
+  const inChain = keys === 'most' ? map.size : dirty.chainWith(parent, keys.size);
+  if (keys === 'most' || inChain * 2 > map.size) {
     dirty.took(checkpointId, 0);
     return keyedEntriesOf(map);
   }

@@ -108,6 +108,15 @@ export interface SnapshotChain {
 }
 
 /**
+ * A keyed snapshot is full once more than this share of the keys changed. A delta costs a lookup in the Map and two
+ * pushes per changed key, in no order, and recording the key a Set.add; a full snapshot walks the Map in order. With
+ * 1M keys, a fifth of them changing between checkpoints 100 ms apart, deltas and recording took 36% of the job's CPU
+ * profile, full snapshots 8%: about 250 ns a key against 50. Past an eighth of the keys a full snapshot takes less
+ * of the event loop (it writes more bytes, but off the loop).
+ */
+const manyChanged = 1 / 8;
+
+/**
  * The keys of a keyed state changed since the snapshots that are not yet
  * known to be stored: a snapshot that builds on checkpoint p writes the keys
  * changed since p, which may span checkpoints that were discarded.
@@ -115,14 +124,14 @@ export interface SnapshotChain {
 class DirtyKeys {
   current = new Set<unknown>();
   /**
-   * More than half the keys changed since the last snapshot, or the state churns and they are not recorded this
-   * time (see {@link since}): the next one is full whatever it builds on, so changes are not recorded one by one.
+   * More than {@link manyChanged} of the keys changed since the last snapshot, or the state churns and they are not
+   * recorded this time (see {@link since}): the next one is full whatever it builds on, so changes are not recorded one by one.
    */
-  currentIsMost = false;
-  /** Whether this interval's changes are recorded (false while churning), and whether most keys had changed in the last recorded one. */
+  currentIsMany = false;
+  /** Whether this interval's changes are recorded (false while churning), and whether many keys had changed in the last recorded one. */
   private recording = true;
-  private lastRecordedWasMost = false;
-  private readonly bySnapshot: { readonly checkpointId: number; readonly keys: Set<unknown> | 'most' }[] = [];
+  private lastRecordedWasMany = false;
+  private readonly bySnapshot: { readonly checkpointId: number; readonly keys: Set<unknown> | 'many' }[] = [];
   /**
    * How many keys the deltas of each snapshot's chain hold, back to the full snapshot it starts from, by checkpoint
    * id: a restore sets every one of them after building the full state, so past half the state a full one is taken.
@@ -134,11 +143,11 @@ class DirtyKeys {
     const { set, delete: remove, clear } = Map.prototype;
     const dirty = this;
     const changing = (map: Map<unknown, unknown>, key: unknown): void => {
-      if (dirty.currentIsMost) return;
+      if (dirty.currentIsMany) return;
       const current = dirty.current;
       current.add(key);
-      if (current.size * 2 > map.size && current.size > 1000) {
-        dirty.currentIsMost = true;
+      if (current.size > map.size * manyChanged && current.size > 1000) {
+        dirty.currentIsMany = true;
         dirty.current = new Set();
       }
     };
@@ -157,38 +166,38 @@ class DirtyKeys {
   }
 
   /**
-   * The keys changed since checkpoint `parent`, or 'most' when more than half of them did;
+   * The keys changed since checkpoint `parent`, or 'many' when more than {@link manyChanged} of them did;
    * starts a new set for what changes after `checkpointId`.
    */
-  since(parent: number, checkpointId: number): Set<unknown> | 'most' {
-    let keys: Set<unknown> | 'most' = this.currentIsMost ? 'most' : this.current;
+  since(parent: number, checkpointId: number): Set<unknown> | 'many' {
+    let keys: Set<unknown> | 'many' = this.currentIsMany ? 'many' : this.current;
     for (const taken of this.bySnapshot) {
-      if (taken.checkpointId <= parent || keys === 'most') continue;
-      if (taken.keys === 'most') keys = 'most';
+      if (taken.checkpointId <= parent || keys === 'many') continue;
+      if (taken.keys === 'many') keys = 'many';
       else {
         // Copied before adding to it: the sets are kept for later snapshots.
         if (keys === this.current) keys = new Set(keys);
         for (const key of taken.keys) keys.add(key);
       }
     }
-    // Most keys changed before each of the last two snapshots that could have been deltas: the state churns, and
+    // Many keys changed before each of the last two snapshots that could have been deltas: the state churns, and
     // recording the next interval's keys would only find that its snapshot is full again. Adding every changed key
-    // to a Set until half of them had changed was 8% of a keyed count whose 100k keys all change between
-    // checkpoints 100 ms apart. Every other interval is still recorded, so a state that settles gets its deltas back.
-    const churning = this.recording && this.currentIsMost && this.lastRecordedWasMost;
-    if (this.recording) this.lastRecordedWasMost = this.currentIsMost;
+    // to a Set until half of them had changed (the threshold then) was 8% of a keyed count whose 100k keys all change
+    // between checkpoints 100 ms apart. Every other interval is still recorded, so a state that settles gets its deltas back.
+    const churning = this.recording && this.currentIsMany && this.lastRecordedWasMany;
+    if (this.recording) this.lastRecordedWasMany = this.currentIsMany;
     this.rotate(checkpointId);
     if (churning) {
       this.recording = false;
-      this.currentIsMost = true;
+      this.currentIsMany = true;
     }
     return keys;
   }
 
   rotate(checkpointId: number): void {
-    this.bySnapshot.push({ checkpointId, keys: this.currentIsMost ? 'most' : this.current });
+    this.bySnapshot.push({ checkpointId, keys: this.currentIsMany ? 'many' : this.current });
     this.current = new Set();
-    this.currentIsMost = false;
+    this.currentIsMany = false;
     this.recording = true;
   }
 
@@ -316,11 +325,11 @@ function keyedSnapshot(
     return keyedEntriesOf(map);
   }
   const keys = dirty.since(parent, checkpointId);
-  // Most keys changed, in this delta or in the chain it would end: a full copy costs little more to write, and a
-  // restore sets each key at most 1.5 times, not once per delta (restoring 1M keys changed a third at a time, each
+  // Besides many keys changed since the parent, a chain whose deltas would hold more than half the keys: a restore
+  // then sets each key at most 1.5 times, not once per delta (restoring 1M keys changed a third at a time, each
   // delta after the full state was 300k more Map.set calls, as costly per key as building the state).
-  const inChain = keys === 'most' ? map.size : dirty.chainWith(parent, keys.size);
-  if (keys === 'most' || inChain * 2 > map.size) {
+  const inChain = keys === 'many' ? map.size : dirty.chainWith(parent, keys.size);
+  if (keys === 'many' || keys.size > map.size * manyChanged || inChain * 2 > map.size) {
     dirty.took(checkpointId, 0);
     return keyedEntriesOf(map);
   }

@@ -46,7 +46,7 @@ test('a checkpoint that builds on a stored one holds only the keys changed and r
 test('when a checkpoint is discarded, the next one holds what changed since the last stored one', () => {
   // 2 was never stored: 3 builds on 1 and must carry 2's changes as well.
   const { registry, counts } = chained(new Map([[2, 1], [3, 1]]));
-  for (let i = 0; i < 10; i++) counts.set(`k${i}`, i);
+  for (let i = 0; i < 100; i++) counts.set(`k${i}`, i);
   counts.set('a', 1);
   registry.snapshot(1);
   registry.stored(1);
@@ -137,25 +137,37 @@ test('while most keys change between every two checkpoints, every other interval
 });
 
 test('once the deltas of a chain would hold more than half the keys, the next checkpoint is full: a restore sets each key at most 1.5 times', () => {
-  const { registry, counts } = chained(new Map([[2, 1], [3, 2], [4, 3], [5, 4]]));
-  const changeThird = (third: number) => {
-    for (let i = third * 300; i < (third + 1) * 300; i++) counts.set(`k${i}`, third);
+  const { registry, counts } = chained(new Map(Array.from({ length: 7 }, (_, i) => [i + 2, i + 1])));
+  // 120 of 1000 keys a time: few enough for a delta each.
+  const changeSome = (step: number) => {
+    for (let i = (step % 8) * 120; i < ((step % 8) + 1) * 120; i++) counts.set(`k${i}`, step);
   };
   for (let i = 0; i < 1000; i++) counts.set(`k${i}`, -1);
   registry.snapshot(1);
   registry.stored(1);
-  changeThird(0);
-  assert.ok(isKeyedStateDelta(registry.snapshot(2).counts), '300 of 1000 keys in the chain: a delta');
+  for (const id of [2, 3, 4, 5]) {
+    changeSome(id);
+    assert.ok(isKeyedStateDelta(registry.snapshot(id).counts), `checkpoint ${id}: ${(id - 1) * 120} keys in the chain, a delta`);
+    registry.stored(id);
+  }
+  changeSome(6);
+  // 120 keys changed since checkpoint 5, but 600 in the chain since the full checkpoint 1.
+  assert.ok(isKeyedStateEntries(registry.snapshot(6).counts), 'full');
+  registry.stored(6);
+  changeSome(7);
+  assert.ok(isKeyedStateDelta(registry.snapshot(7).counts), 'the chain starts again at checkpoint 6');
+});
+
+test('a checkpoint is full once more than an eighth of the keys changed: a delta costs more per key than a full snapshot', () => {
+  const { registry, counts } = chained(new Map([[2, 1], [3, 2]]));
+  for (let i = 0; i < 1000; i++) counts.set(`k${i}`, 0);
+  registry.snapshot(1);
+  registry.stored(1);
+  for (let i = 0; i < 125; i++) counts.set(`k${i}`, 1);
+  assert.ok(isKeyedStateDelta(registry.snapshot(2).counts), '125 of 1000');
   registry.stored(2);
-  changeThird(1);
-  // 300 keys changed since checkpoint 2, but 600 in the chain since the full checkpoint 1.
-  assert.ok(isKeyedStateEntries(registry.snapshot(3).counts), 'full');
-  registry.stored(3);
-  changeThird(2);
-  assert.ok(isKeyedStateDelta(registry.snapshot(4).counts), 'the chain starts again at checkpoint 3');
-  registry.stored(4);
-  changeThird(0);
-  assert.ok(isKeyedStateEntries(registry.snapshot(5).counts), '600 keys in the chain since checkpoint 3: full again');
+  for (let i = 0; i < 126; i++) counts.set(`k${i}`, 2);
+  assert.ok(isKeyedStateEntries(registry.snapshot(3).counts), '126 of 1000');
 });
 
 test('the first checkpoint after a restore is full: the chain restored from is not known, and the next restore would pay for it too', () => {

@@ -61,13 +61,15 @@ export function fileStore(options: FileStoreOptions = {}): SnapshotStore {
     async save(checkpoint: Checkpoint): Promise<number> {
       const dir = jobDirectory(checkpoint.jobId);
       await mkdir(dir, { recursive: true });
-      const { bytes, bodyLength } = frameCheckpoint(checkpoint, codec);
+      const { header, body } = await frameCheckpoint(checkpoint, codec);
       const final = join(dir, `chk-${checkpoint.checkpointId}.ckpt`);
       const temporary = `${final}.${process.pid}.tmp`;
       try {
         const file = await open(temporary, 'w');
         try {
-          await file.writeFile(bytes);
+          // Each from where the last ended.
+          await file.writeFile(header);
+          await file.writeFile(body);
           await file.sync();
         } finally {
           await file.close();
@@ -94,7 +96,7 @@ export function fileStore(options: FileStoreOptions = {}): SnapshotStore {
       const older = stored.filter((c) => retired.has(c.id));
       await Promise.all(older.map((c) => rm(c.path, { force: true })));
       for (const c of older) parents.delete(c.path);
-      return bodyLength;
+      return body.byteLength;
     },
 
     async latest(jobId: string): Promise<LatestCheckpoint> {

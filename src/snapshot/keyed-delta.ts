@@ -28,8 +28,9 @@ export function isKeyedStateDelta(value: unknown): value is KeyedStateDelta {
  */
 export interface KeyedStateEntries {
   readonly onceflowEntries: 1;
-  readonly keys: readonly unknown[];
-  readonly values: readonly unknown[];
+  /** Arrays as snapshots take them; decoded from the structured-clone codec, a column of numbers is a typed array. */
+  readonly keys: ArrayLike<unknown>;
+  readonly values: ArrayLike<unknown>;
 }
 
 /** Whether a stored state value is a {@link KeyedStateEntries}. */

@@ -54,10 +54,10 @@ export function redisStore(options: RedisStoreOptions): SnapshotStore {
     // Host, port and database only: the client's options may hold a password.
     async save(checkpoint: Checkpoint): Promise<number> {
       const { jobId, checkpointId } = checkpoint;
-      const { bytes, bodyLength } = frameCheckpoint(checkpoint, codec);
+      const { header, body } = await frameCheckpoint(checkpoint, codec);
       const written = await client
         .multi()
-        .set(checkpointKey(jobId, checkpointId), bytes)
+        .set(checkpointKey(jobId, checkpointId), Buffer.concat([header, body]))
         .zadd(indexKey(jobId), checkpointId, String(checkpointId))
         .set(newestKey(jobId), String(checkpointId))
         .exec();
@@ -74,7 +74,7 @@ export function redisStore(options: RedisStoreOptions): SnapshotStore {
           .del(...retired.map((id) => checkpointKey(jobId, Number(id))))
           .exec();
       }
-      return bodyLength;
+      return body.byteLength;
     },
 
     async latest(jobId: string): Promise<LatestCheckpoint> {

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { collectionSource, count, CorruptCheckpointError, fileStore, keyBy, memoryStore, pipeline, StateRegistry } from 'onceflow';
-import { asKeyedMap } from '../../src/snapshot/keyed-delta.js';
+import { asKeyedMap, isKeyedStateDelta, isKeyedStateEntries } from '../../src/snapshot/keyed-delta.js';
 import type { Checkpoint, Keyed, OperatorSnapshot, SnapshotStore } from 'onceflow';
 import { applyOperator, marbles } from 'onceflow/testing';
 import { withTempDir } from '../temp-dir.js';
@@ -46,7 +46,7 @@ test('a checkpoint that builds on a stored one holds only the keys changed and r
 test('when a checkpoint is discarded, the next one holds what changed since the last stored one', () => {
   // 2 was never stored: 3 builds on 1 and must carry 2's changes as well.
   const { registry, counts } = chained(new Map([[2, 1], [3, 1]]));
-  for (let i = 0; i < 10; i++) counts.set(`k${i}`, i);
+  for (let i = 0; i < 100; i++) counts.set(`k${i}`, i);
   counts.set('a', 1);
   registry.snapshot(1);
   registry.stored(1);
@@ -112,6 +112,75 @@ test('once most of a large state changed, keys are no longer recorded one by one
   assert.equal(registry.snapshot(3), { counts: { onceflowDelta: 1, changed: { onceflowEntries: 1, keys: [7], values: [7] }, removed: [] } });
 });
 
+test('while most keys change between every two checkpoints, every other interval is not recorded key by key, and its checkpoint is full', () => {
+  const { registry, counts } = chained(new Map(Array.from({ length: 8 }, (_, i) => [i + 2, i + 1])));
+  const changeAll = (value: number) => {
+    for (let i = 0; i < 4000; i++) counts.set(`k${i}`, value);
+  };
+  changeAll(0);
+  registry.snapshot(1);
+  registry.stored(1);
+  for (const id of [2, 3]) {
+    changeAll(id);
+    assert.ok(isKeyedStateEntries(registry.snapshot(id).counts), `checkpoint ${id}: every key changed`);
+    registry.stored(id);
+  }
+  // Churning: one key changed, but this interval's changes were not recorded, so the checkpoint is full.
+  counts.set('k1', -1);
+  assert.ok(isKeyedStateEntries(registry.snapshot(4).counts), 'not recorded: full');
+  registry.stored(4);
+  counts.set('k2', -2);
+  assert.equal(registry.snapshot(5).counts, { onceflowDelta: 1, changed: { onceflowEntries: 1, keys: ['k2'], values: [-2] }, removed: [] }, 'recorded again: the state settled');
+  registry.stored(5);
+  counts.set('k3', -3);
+  assert.ok(isKeyedStateDelta(registry.snapshot(6).counts), 'still settled');
+});
+
+test('once the deltas of a chain would hold more than half the keys, the next checkpoint is full: a restore sets each key at most 1.5 times', () => {
+  const { registry, counts } = chained(new Map(Array.from({ length: 7 }, (_, i) => [i + 2, i + 1])));
+  // 120 of 1000 keys a time: few enough for a delta each.
+  const changeSome = (step: number) => {
+    for (let i = (step % 8) * 120; i < ((step % 8) + 1) * 120; i++) counts.set(`k${i}`, step);
+  };
+  for (let i = 0; i < 1000; i++) counts.set(`k${i}`, -1);
+  registry.snapshot(1);
+  registry.stored(1);
+  for (const id of [2, 3, 4, 5]) {
+    changeSome(id);
+    assert.ok(isKeyedStateDelta(registry.snapshot(id).counts), `checkpoint ${id}: ${(id - 1) * 120} keys in the chain, a delta`);
+    registry.stored(id);
+  }
+  changeSome(6);
+  // 120 keys changed since checkpoint 5, but 600 in the chain since the full checkpoint 1.
+  assert.ok(isKeyedStateEntries(registry.snapshot(6).counts), 'full');
+  registry.stored(6);
+  changeSome(7);
+  assert.ok(isKeyedStateDelta(registry.snapshot(7).counts), 'the chain starts again at checkpoint 6');
+});
+
+test('a checkpoint is full once more than an eighth of the keys changed: a delta costs more per key than a full snapshot', () => {
+  const { registry, counts } = chained(new Map([[2, 1], [3, 2]]));
+  for (let i = 0; i < 1000; i++) counts.set(`k${i}`, 0);
+  registry.snapshot(1);
+  registry.stored(1);
+  for (let i = 0; i < 125; i++) counts.set(`k${i}`, 1);
+  assert.ok(isKeyedStateDelta(registry.snapshot(2).counts), '125 of 1000');
+  registry.stored(2);
+  for (let i = 0; i < 126; i++) counts.set(`k${i}`, 2);
+  assert.ok(isKeyedStateEntries(registry.snapshot(3).counts), '126 of 1000');
+});
+
+test('the first checkpoint after a restore is full: the chain restored from is not known, and the next restore would pay for it too', () => {
+  const restored = { counts: { onceflowEntries: 1, keys: Array.from({ length: 1000 }, (_, i) => i), values: new Array<number>(1000).fill(1) } };
+  const registry = new StateRegistry(restored, { parentOf: (id) => id - 1 });
+  const counts = registry.keyed<number, number>('counts');
+  counts.set(7, 2);
+  assert.ok(isKeyedStateEntries(registry.snapshot(6).counts), 'builds on checkpoint 5, restored from');
+  registry.stored(6);
+  counts.set(8, 2);
+  assert.equal(registry.snapshot(7).counts, { onceflowDelta: 1, changed: { onceflowEntries: 1, keys: [8], values: [2] }, removed: [] });
+});
+
 async function saveChain(store: SnapshotStore): Promise<void> {
   // The full checkpoint as the runtime writes it: keys and values.
   await store.save(checkpointOf(1, { counts: { onceflowEntries: 1, keys: ['a', 'b', 'c'], values: [1, 1, 1] }, total: 3 }));
@@ -142,7 +211,8 @@ test('a corrupt delta is noticed: restore falls back to the newest checkpoint wh
     await writeFile(path2, bytes);
     const { checkpoint, corrupt } = await store.latest('job');
     assert.is(checkpoint?.checkpointId, 1);
-    assert.equal(checkpoint?.operators['0-count'], { counts: { onceflowEntries: 1, keys: ['a', 'b', 'c'], values: [1, 1, 1] }, total: 3 });
+    // The default codec stores a column of numbers as a typed array, and decodes it as one.
+    assert.equal(checkpoint?.operators['0-count'], { counts: { onceflowEntries: 1, keys: ['a', 'b', 'c'], values: Int32Array.of(1, 1, 1) }, total: 3 });
     assert.is(corrupt.length, 2);
     assert.instance(corrupt[0], CorruptCheckpointError);
     assert.match(corrupt[0]!.message, /chk-3\.ckpt builds on checkpoint 2, which is corrupt: .*chk-2\.ckpt fails its SHA-256 checksum/);

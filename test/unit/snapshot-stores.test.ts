@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { Redis } from 'ioredis';
 import { CorruptCheckpointError, fileStore, JobLockedError, jsonCodec, memoryStore, structuredCloneCodec } from 'onceflow';
 import { redisStore } from 'onceflow/redis';
 import type { Checkpoint } from 'onceflow';
+import { frameCheckpoint } from '../../src/snapshot/framing.js';
 import { withTempDir } from '../temp-dir.js';
 
 const checkpoint = (checkpointId: number, state: unknown = checkpointId): Checkpoint => ({
@@ -66,6 +68,34 @@ test('the structured-clone codec keeps values JSON cannot', () =>
     const restored = (await store.latest('job')).checkpoint;
     assert.equal(restored?.operators['0-reduce'], { accumulators: [['k', state]] });
   }));
+
+test('the structured-clone codec writes keyed state of numbers as typed columns, and every number comes back as it was', () => {
+  const numbers = [0, -0, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31, -(2 ** 31)];
+  const full = { onceflowEntries: 1, keys: numbers.map((_, i) => i), values: numbers };
+  const mixed = { onceflowEntries: 1, keys: ['a', 1], values: [1, 2] };
+  const delta = { onceflowDelta: 1, changed: { onceflowEntries: 1, keys: [7, 8], values: [70, 80] }, removed: [9] };
+  const decoded = structuredCloneCodec.decode(structuredCloneCodec.encode({ ...checkpoint(1), operators: { '0-reduce': { full, mixed, delta } } }));
+  const state = decoded.operators['0-reduce'] as Record<string, { keys: unknown; values: ArrayLike<number>; changed: { keys: unknown; values: unknown } }>;
+  assert.instance(state.full!.keys, Int32Array);
+  // -0 and fractions do not fit an Int32Array.
+  assert.instance(state.full!.values, Float64Array);
+  numbers.forEach((n, i) => assert.ok(Object.is(state.full!.values[i], n), `value ${i}: ${state.full!.values[i]} for ${n}`));
+  assert.equal(state.mixed!.keys, ['a', 1], 'keys that are not all numbers stay an array');
+  assert.instance(state.mixed!.values, Int32Array);
+  assert.equal(state.delta!.changed, { onceflowEntries: 1, keys: Int32Array.of(7, 8), values: Int32Array.of(70, 80) });
+  // Written again as JSON (the typed columns of a decoded checkpoint), the keyed state keeps its entries.
+  const json = jsonCodec.decode(jsonCodec.encode(decoded)).operators['0-reduce'] as Record<string, unknown>;
+  assert.equal(json.delta, { onceflowDelta: 1, changed: { onceflowEntries: 1, keys: [7, 8], values: [70, 80] }, removed: [9] });
+});
+
+test('a large checkpoint is hashed a megabyte a turn: an immediate queued before framing 8 MB runs before the frame is ready, and the header holds the SHA-256 of the body', async () => {
+  const state = { onceflowEntries: 1, keys: new Float64Array(1_000_000).map((_, i) => i), values: new Float64Array(1_000_000) };
+  let ran = false;
+  setImmediate(() => (ran = true));
+  const { header, body } = await frameCheckpoint(checkpoint(1, state), structuredCloneCodec);
+  assert.ok(ran);
+  assert.is((JSON.parse(header.toString('utf8')) as { sha256: string }).sha256, createHash('sha256').update(body).digest('hex'));
+});
 
 test('memoryStore keeps a copy: changing a saved checkpoint object does not change the stored one', async () => {
   const store = memoryStore();

@@ -100,7 +100,9 @@ export class Execution implements Wiring {
     const id = operatorTaskId(this.operatorCount++, operator[operatorInfo]);
     if (this.operatorIds.has(id)) throw new ConfigurationError(`two operators of job '${this.job.settings.id}' have the id '${id}': give each a different uid()`);
     this.operatorIds.add(id);
-    const state = new StateRegistry(this.restored?.operators[id], { parentOf: (checkpointId) => this.coordinator?.parentOf(checkpointId) });
+    // Without periodic checkpoints there is nothing for a delta to build on: keyed state then records no changed keys.
+    const chain = this.job.settings.checkpoints ? { parentOf: (checkpointId: number) => this.coordinator?.parentOf(checkpointId) } : undefined;
+    const state = new StateRegistry(this.restored?.operators[id], chain);
     const output = applyingOperator(id, () => operator(input, { id, state, inFlight: this.gauge.add }));
     if (state.isEmpty) return output;
     this.statefulOperators.push(id);

@@ -2,10 +2,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { collectionSource, count, CorruptCheckpointError, fileStore, keyBy, memoryStore, pipeline, StateRegistry } from 'onceflow';
+import { collectionSource, count, CorruptCheckpointError, defineOperator, fileStore, keyBy, memoryStore, pipeline, StateRegistry } from 'onceflow';
 import { asKeyedMap, isKeyedStateDelta, isKeyedStateEntries } from '../../src/snapshot/keyed-delta.js';
 import type { Checkpoint, Keyed, OperatorSnapshot, SnapshotStore } from 'onceflow';
-import { applyOperator, marbles } from 'onceflow/testing';
+import { applyOperator, collectingSink, marbles } from 'onceflow/testing';
 import { withTempDir } from '../temp-dir.js';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -188,6 +188,26 @@ async function saveChain(store: SnapshotStore): Promise<void> {
   // Checkpoint 2's delta in the form written before (a Map), 3's as the runtime writes it now.
   await store.save(checkpointOf(3, { counts: { onceflowDelta: 1, changed: { onceflowEntries: 1, keys: ['d'], values: [1] }, removed: [] }, total: 5 }, 2));
 }
+
+test('keyed state records its changed keys only in a job with periodic checkpoints: without, set() is Map.prototype.set', async () => {
+  const recording = async (checkpoints: { interval: number } | undefined): Promise<boolean> => {
+    let tracked: boolean | undefined;
+    const probe = defineOperator<number, number>({ name: 'probe', guarantee: 'exactly-once', replay: 'deterministic' }, (input, { state }) => {
+      const counts = state.keyed<number, number>('counts');
+      tracked = counts.set !== Map.prototype.set;
+      return input;
+    });
+    await pipeline({ id: 'recording', ...(checkpoints ? { checkpoints: { ...checkpoints, store: memoryStore() } } : {}) })
+      .from(collectionSource([1, 2, 3]))
+      .pipe(probe)
+      .to(collectingSink<number>())
+      .run();
+    assert.type(tracked, 'boolean', 'the operator was applied');
+    return tracked!;
+  };
+  assert.is(await recording({ interval: 100 }), true);
+  assert.is(await recording(undefined), false);
+});
 
 test('restore merges the full checkpoint and the deltas after it, in every store', () =>
   withTempDir('chain', async (directory) => {

@@ -1,7 +1,7 @@
 /**
  * Figure 5: time from SIGKILL to the first record processed after restart.
- * A child process runs a keyed count over 10k and 100k keys (and 1M with
- * `--full`) with checkpoints into a
+ * A child process runs a keyed count over 10k, 100k and 1M keys with
+ * checkpoints into a
  * filesystem store; after a few checkpoints the parent kills it and starts a
  * new child with the same job id and store, which restores the state and
  * resumes. Each child reports on stdout, one JSON line per event, with
@@ -141,7 +141,8 @@ const fullCheckpoints = (n: number) => (events: ChildEvent[]) => events.filter((
 
 export async function recovery({ full }: BenchOptions): Promise<Figure[]> {
   const figures: Figure[] = [];
-  for (const keys of full ? [10_000, 100_000, 1_000_000] : [10_000, 100_000]) figures.push(await recoveryAt(keys, full ? 10 : 3));
+  // 1M keys in the default run too: issue #13's recovery target is set there.
+  for (const keys of [10_000, 100_000, 1_000_000]) figures.push(await recoveryAt(keys, full ? 10 : 3));
   return figures;
 }
 

@@ -80,10 +80,7 @@ export class ElementSubscriber<In, Out> extends RecordCountingSubscriber<In> {
         this.handlers.record(value, this.out);
       }
     } catch (error) {
-      // Set even when known: an operator may throw one error object for several records.
-      // A fused stage noted its own operator and record already (see noteStageFailure).
-      const noted = typeof error === 'object' && error !== null && notedByStage.delete(error);
-      if (!noted && !(value instanceof Marker) && typeof error === 'object' && error !== null) recordFailures.set(error, { operatorId: this.operatorId, record: value });
+      if (!(value instanceof Marker)) noteRecordFailure(error, this.operatorId, value);
       this.out.error(error);
     }
   }
@@ -118,6 +115,16 @@ export function operate<In, Out>(
 
 /** Errors a fused stage attributed to its own operator, which the chain's subscriber must not attribute again. */
 const notedByStage = new WeakSet<object>();
+
+/**
+ * Attribute `error`, thrown while a subscriber handled `record`, to operator `operatorId`, unless a fused
+ * stage attributed it to its own operator already (see {@link noteStageFailure}). Set even when known:
+ * an operator may throw one error object for several records.
+ */
+function noteRecordFailure(error: unknown, operatorId: string | undefined, record: unknown): void {
+  if (typeof error !== 'object' || error === null || notedByStage.delete(error)) return;
+  recordFailures.set(error, { operatorId, record });
+}
 
 /** Attribute `error`, thrown by the function of a fused stage of operator `operatorId` for `record`. */
 function noteStageFailure(error: unknown, operatorId: string | undefined, record: unknown): void {
@@ -270,8 +277,7 @@ class ChainSubscriber<In, Out> extends RecordCountingSubscriber<In> {
     try {
       this.head.next(value);
     } catch (error) {
-      const noted = typeof error === 'object' && error !== null && notedByStage.delete(error);
-      if (!noted && typeof error === 'object' && error !== null) recordFailures.set(error, { operatorId: this.operatorId, record: value });
+      noteRecordFailure(error, this.operatorId, value);
       this.out.error(error);
     }
   }

@@ -46,20 +46,15 @@ export function applyingOperator<R>(operatorId: string, apply: () => R): R {
  * increment each: the job's metrics read `recordsIn` of the subscriber that
  * consumes a flow instead of putting a counting stage of their own in front of it.
  */
-export abstract class RecordCountingSubscriber<T> extends Subscriber<T | Marker> {
-  /** Records (not markers) received so far. */
+export abstract class RecordCountingSubscriber<T> extends Subscriber<T | Marker> implements CountsRecords {
   recordsIn = 0;
 }
 
 /**
  * Subscribes with a Subscriber subclass rather than a partial observer, the way
  * RxJS's own operators do: no wrapping per subscription and one method call and
- * one `instanceof` per element.
- *
- * It counts the records it takes in: one field increment, which is what makes
- * per-operator record metrics nearly free (the runtime's metrics read
- * `recordsIn` of the subscriber that consumes each flow instead of putting a
- * counting stage of its own between two operators).
+ * one `instanceof` per element. Counting what it takes in (see
+ * {@link RecordCountingSubscriber}) is what makes per-operator record metrics nearly free.
  */
 export class ElementSubscriber<In, Out> extends RecordCountingSubscriber<In> {
   constructor(
@@ -139,14 +134,18 @@ function noteStageFailure(error: unknown, operatorId: string | undefined, record
  * the count of each operator's input from the stage that consumes it instead
  * of putting a counting stage of its own into the chain.
  */
-export interface Emitter<T> {
-  /** Records taken in so far. */
-  readonly recordsIn: number;
+export interface Emitter<T> extends CountsRecords {
   next(value: T): void;
 }
 
+/** Something that records how many records it received: what the job's metrics read counts from. */
+export interface CountsRecords {
+  /** Records (not markers) received so far. */
+  readonly recordsIn: number;
+}
+
 /** What the job's metrics register to read an input's record count from, when the chain is subscribed. */
-export type InputCounter = (consumer: { readonly recordsIn: number }) => void;
+export type InputCounter = (consumer: CountsRecords) => void;
 
 /**
  * One stateless step of a fused chain: given where its output goes, the

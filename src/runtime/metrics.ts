@@ -1,4 +1,4 @@
-import { Observable, Subscriber } from '../contracts/rxjs.js';
+import { Observable } from '../contracts/rxjs.js';
 import type { Observer } from 'rxjs';
 import { CheckpointBarrier } from '../contracts/barrier.js';
 import { Marker } from '../contracts/element.js';
@@ -6,7 +6,7 @@ import type { Flow } from '../contracts/element.js';
 import type { SplitMetricsReporter } from '../contracts/metrics.js';
 import type { Guarantee, Replay } from '../contracts/guarantee.js';
 import { RecordCountingSubscriber, StatelessFlow } from '../contracts/operate.js';
-import type { Emitter } from '../contracts/operate.js';
+import type { CountsRecords } from '../contracts/operate.js';
 import type { Operator } from '../contracts/operator.js';
 import { operatorInfo } from '../contracts/operator.js';
 import type { Sink } from '../contracts/sink.js';
@@ -126,14 +126,9 @@ export interface JobMetricsSnapshot {
   readonly restarts: readonly RestartStats[];
 }
 
-/** Something that records how many records it received: the subscribers the runtime reads counts from. */
-interface CountsRecords {
-  readonly recordsIn: number;
-}
-
 /**
- * Counts the records that pass it, for consumers that are not an
- * {@link ElementSubscriber} (the sink, `union`, raw RxJS inside `rx()`), and
+ * Counts the records that pass it, for consumers that do not count their own
+ * input (`union`, raw RxJS inside `rx()`), and
  * tells an alignment tracker when barriers and the end of its input pass.
  */
 export class CountingSubscriber<T> extends RecordCountingSubscriber<T> {
@@ -473,9 +468,10 @@ class CountingWiring implements Wiring {
 
 /**
  * `flow` as the input of a stage whose consumption `edge` counts. A consumer
- * that counts what it takes in already (an operator's {@link ElementSubscriber},
- * the sink's {@link CountingSubscriber}) subscribes to `flow` directly and is
- * read at snapshot time: no extra stage per record. Any other consumer gets a
+ * that counts what it takes in already (a {@link RecordCountingSubscriber}: an
+ * operator's subscriber, a fused chain's, the sink task) subscribes to `flow`
+ * directly, and a fused chain's output is counted by the stage that takes it;
+ * either is read at snapshot time: no extra stage per record. Any other consumer gets a
  * {@link CountingSubscriber} in front of it.
  */
 function counted<T>(flow: Flow<T>, edge: Edge, tracker: AlignmentTracker | undefined): Flow<T> {

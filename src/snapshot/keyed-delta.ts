@@ -1,3 +1,5 @@
+import { restoredEntriesOf, restoredKeyedMap } from './restored-keyed-map.js';
+
 /**
  * What a checkpoint stores for keyed state when it builds on an earlier one
  * (its `parent`): the keys changed since the parent, with their values, and
@@ -40,17 +42,22 @@ export function isKeyedStateEntries(value: unknown): value is KeyedStateEntries 
 
 /** `map`'s entries as they are now, in a {@link KeyedStateEntries} that later changes to `map` do not touch. */
 export function keyedEntriesOf(map: ReadonlyMap<unknown, unknown>): KeyedStateEntries {
+  const restored = restoredEntriesOf(map);
+  if (restored) return { onceflowEntries: 1, ...restored };
   // Both spreads walk the Map in insertion order with nothing run between them: keys[i] goes with values[i].
   return { onceflowEntries: 1, keys: [...map.keys()], values: [...map.values()] };
 }
 
 /**
  * The keyed state a full snapshot or a merged chain holds, as a Map: from a Map (taken over, not
- * copied), from {@link KeyedStateEntries}, or from `[key, value]` pairs (JSON, and checkpoints
- * written before either).
+ * copied), from {@link KeyedStateEntries} (large columns of primitive keys are answered from until
+ * they have moved into the Map: see `restoredKeyedMap`), or from `[key, value]` pairs (JSON, and
+ * checkpoints written before either).
  */
 export function asKeyedMap(value: unknown): Map<unknown, unknown> {
   if (value instanceof Map) return value;
+  const restored = isKeyedStateEntries(value) && value.keys.length === value.values.length ? restoredKeyedMap(value.keys, value.values) : undefined;
+  if (restored) return restored;
   const map = new Map<unknown, unknown>();
   setEntries(map, value);
   return map;

@@ -138,9 +138,12 @@ class DirtyKeys {
    */
   private readonly keysInChain = new Map<number, number>();
 
-  /** Watch `map`'s set, delete and clear: an own method on the instance, so the Map restored need not be copied. */
+  /**
+   * Watch `map`'s set, delete and clear: an own method on the instance, so the Map restored need not be copied.
+   * Wraps the methods the map has, which are its own while it is still restoring from columns.
+   */
   track(map: Map<unknown, unknown>): void {
-    const { set, delete: remove, clear } = Map.prototype;
+    const { set, delete: remove, clear } = map;
     const dirty = this;
     const changing = (map: Map<unknown, unknown>, key: unknown): void => {
       if (dirty.currentIsMany) return;

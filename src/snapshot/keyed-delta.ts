@@ -1,3 +1,4 @@
+import { Column } from './columns.js';
 import { restoredEntriesOf, restoredKeyedMap } from './restored-keyed-map.js';
 
 /**
@@ -44,8 +45,13 @@ export function isKeyedStateEntries(value: unknown): value is KeyedStateEntries 
 export function keyedEntriesOf(map: ReadonlyMap<unknown, unknown>): KeyedStateEntries {
   const restored = restoredEntriesOf(map);
   if (restored) return { onceflowEntries: 1, ...restored };
-  // Both spreads walk the Map in insertion order with nothing run between them: keys[i] goes with values[i].
-  return { onceflowEntries: 1, keys: [...map.keys()], values: [...map.values()] };
+  const keys = new Column(map.size);
+  const values = new Column(map.size);
+  map.forEach((value, key) => {
+    keys.push(key);
+    values.push(value);
+  });
+  return { onceflowEntries: 1, keys: keys.done(), values: values.done() };
 }
 
 /**

@@ -177,14 +177,10 @@ const restoring = new WeakMap<Map<unknown, unknown>, RestoredColumns>();
 /** The methods a restoring Map has of its own; deleted once every key has moved into it. */
 const overridden = ['get', 'has', 'set', 'delete', 'clear', 'size', 'keys', 'values', 'entries', 'forEach', Symbol.iterator] as const;
 
-function settle(map: Map<unknown, unknown>, own: PropertyDescriptorMap): void {
+function settle(map: Map<unknown, unknown>): void {
   restoring.delete(map);
   const properties = map as unknown as Record<PropertyKey, unknown>;
-  for (const name of overridden) {
-    const descriptor = Object.getOwnPropertyDescriptor(map, name);
-    // Change tracking may have wrapped set, delete and clear since: those wrappers stay, and call through to ours.
-    if (descriptor && (descriptor.value ?? descriptor.get) === (own[name]?.value ?? own[name]?.get)) delete properties[name];
-  }
+  for (const name of overridden) delete properties[name];
 }
 
 /**
@@ -199,10 +195,9 @@ export function restoredKeyedMap(keys: ArrayLike<unknown>, values: ArrayLike<unk
   const columns: RestoredColumns = indexed;
   const map = new Map<unknown, unknown>();
   restoring.set(map, columns);
-  const own: PropertyDescriptorMap = {};
   const done = (): boolean => {
     if (columns.remaining > 0) return false;
-    settle(map, own);
+    settle(map);
     return true;
   };
   function* entries(this: Map<unknown, unknown>): Generator<[unknown, unknown]> {
@@ -210,7 +205,7 @@ export function restoredKeyedMap(keys: ArrayLike<unknown>, values: ArrayLike<unk
     yield* columns.entries();
   }
   const method = (value: unknown): PropertyDescriptor => ({ value, writable: true, configurable: true, enumerable: false });
-  Object.assign(own, {
+  Object.defineProperties(map, {
     get: method(function (this: Map<unknown, unknown>, key: unknown): unknown {
       const value = mapGet.call(this, key);
       if (value !== undefined || columns.remaining === 0) return value;
@@ -254,7 +249,6 @@ export function restoredKeyedMap(keys: ArrayLike<unknown>, values: ArrayLike<unk
     }),
     [Symbol.iterator]: method(entries),
   });
-  Object.defineProperties(map, own);
   const moveSome = (): void => {
     if (done()) return;
     columns.moveInto(map, keysPerTurn);

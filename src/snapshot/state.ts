@@ -1,6 +1,7 @@
 import type { KeyedListState, KeyedMapState, OperatorState, ValueState } from '../contracts/state.js';
 import { ConfigurationError } from '../errors.js';
-import { asKeyedMap, keyedEntriesOf } from './keyed-delta.js';
+import { KeyedChanges, manyChanged } from './keyed-changes.js';
+import { asKeyedMap } from './keyed-delta.js';
 import type { KeyedStateDelta, KeyedStateEntries } from './keyed-delta.js';
 
 /** What one operator's state looks like inside a checkpoint. */
@@ -107,126 +108,8 @@ export interface SnapshotChain {
   parentOf(checkpointId: number): number | undefined;
 }
 
-/**
- * A keyed snapshot is full once more than this share of the keys changed. A delta costs a lookup in the Map and two
- * pushes per changed key, in no order, and recording the key a Set.add; a full snapshot walks the Map in order. With
- * 1M keys, a fifth of them changing between checkpoints 100 ms apart, deltas and recording took 36% of the job's CPU
- * profile, full snapshots 8%: about 250 ns a key against 50. Past an eighth of the keys a full snapshot takes less
- * of the event loop (it writes more bytes, but off the loop).
- */
-const manyChanged = 1 / 8;
-
-/**
- * The keys of a keyed state changed since the snapshots that are not yet
- * known to be stored: a snapshot that builds on checkpoint p writes the keys
- * changed since p, which may span checkpoints that were discarded.
- */
-class DirtyKeys {
-  current = new Set<unknown>();
-  /**
-   * More than {@link manyChanged} of the keys changed since the last snapshot, or the state churns and they are not
-   * recorded this time (see {@link since}): the next one is full whatever it builds on, so changes are not recorded one by one.
-   */
-  currentIsMany = false;
-  /** Whether this interval's changes are recorded (false while churning), and whether many keys had changed in the last recorded one. */
-  private recording = true;
-  private lastRecordedWasMany = false;
-  private readonly bySnapshot: { readonly checkpointId: number; readonly keys: Set<unknown> | 'many' }[] = [];
-  /**
-   * How many keys the deltas of each snapshot's chain hold, back to the full snapshot it starts from, by checkpoint
-   * id: a restore sets every one of them after building the full state, so past half the state a full one is taken.
-   */
-  private readonly keysInChain = new Map<number, number>();
-
-  /**
-   * Watch `map`'s set, delete and clear: an own method on the instance, so the Map restored need not be copied.
-   * Wraps the methods the map has, which are its own while it is still restoring from columns.
-   */
-  track(map: Map<unknown, unknown>): void {
-    const { set, delete: remove, clear } = map;
-    const dirty = this;
-    const changing = (map: Map<unknown, unknown>, key: unknown): void => {
-      if (dirty.currentIsMany) return;
-      const current = dirty.current;
-      current.add(key);
-      if (current.size > map.size * manyChanged && current.size > 1000) {
-        dirty.currentIsMany = true;
-        dirty.current = new Set();
-      }
-    };
-    map.set = function (key, value) {
-      changing(this, key);
-      return set.call(this, key, value);
-    };
-    map.delete = function (key) {
-      changing(this, key);
-      return remove.call(this, key);
-    };
-    map.clear = function () {
-      for (const key of this.keys()) changing(this, key);
-      clear.call(this);
-    };
-  }
-
-  /**
-   * The keys changed since checkpoint `parent`, or 'many' when more than {@link manyChanged} of them did;
-   * starts a new set for what changes after `checkpointId`.
-   */
-  since(parent: number, checkpointId: number): Set<unknown> | 'many' {
-    let keys: Set<unknown> | 'many' = this.currentIsMany ? 'many' : this.current;
-    for (const taken of this.bySnapshot) {
-      if (taken.checkpointId <= parent || keys === 'many') continue;
-      if (taken.keys === 'many') keys = 'many';
-      else {
-        // Copied before adding to it: the sets are kept for later snapshots.
-        if (keys === this.current) keys = new Set(keys);
-        for (const key of taken.keys) keys.add(key);
-      }
-    }
-    // Many keys changed before each of the last two snapshots that could have been deltas: the state churns, and
-    // recording the next interval's keys would only find that its snapshot is full again. Adding every changed key
-    // to a Set until half of them had changed (the threshold then) was 8% of a keyed count whose 100k keys all change
-    // between checkpoints 100 ms apart. Every other interval is still recorded, so a state that settles gets its deltas back.
-    const churning = this.recording && this.currentIsMany && this.lastRecordedWasMany;
-    if (this.recording) this.lastRecordedWasMany = this.currentIsMany;
-    this.rotate(checkpointId);
-    if (churning) {
-      this.recording = false;
-      this.currentIsMany = true;
-    }
-    return keys;
-  }
-
-  rotate(checkpointId: number): void {
-    this.bySnapshot.push({ checkpointId, keys: this.currentIsMany ? 'many' : this.current });
-    this.current = new Set();
-    this.currentIsMany = false;
-    this.recording = true;
-  }
-
-  /**
-   * Keys in the deltas of the chain a snapshot building on `parent` with `changed` keys would end. Infinite when
-   * `parent` is the checkpoint restored from: its chain is not known, and the restore after the next failure would
-   * pay for every delta of every run before, so the first snapshot after a restore is full.
-   */
-  chainWith(parent: number, changed: number): number {
-    return (this.keysInChain.get(parent) ?? Number.POSITIVE_INFINITY) + changed;
-  }
-
-  /** Snapshot `checkpointId` ends a chain whose deltas hold `keys` keys (0: it is full). */
-  took(checkpointId: number, keys: number): void {
-    this.keysInChain.set(checkpointId, keys);
-  }
-
-  /** Checkpoint `checkpointId` is stored: no later snapshot builds on anything older. */
-  stored(checkpointId: number): void {
-    while (this.bySnapshot.length > 0 && this.bySnapshot[0]!.checkpointId <= checkpointId) this.bySnapshot.shift();
-    for (const id of this.keysInChain.keys()) if (id < checkpointId) this.keysInChain.delete(id);
-  }
-}
-
 type Entry =
-  | { readonly type: 'keyed'; readonly map: Map<unknown, unknown>; readonly dirty: DirtyKeys | undefined }
+  | { readonly type: 'keyed'; readonly map: Map<unknown, unknown>; readonly changes: KeyedChanges | undefined }
   | { readonly type: 'list'; readonly state: ListState<unknown, unknown> }
   | { readonly type: 'map'; readonly state: MapState<unknown, unknown, unknown> }
   | { readonly type: 'value'; readonly cell: ValueState<unknown> };
@@ -256,9 +139,7 @@ export class StateRegistry implements OperatorState {
   keyed<K, V>(name: string): Map<K, V> {
     this.claim(name);
     const map = asKeyedMap(this.restored?.[name]);
-    const dirty = this.chain ? new DirtyKeys() : undefined;
-    dirty?.track(map);
-    this.entries.set(name, { type: 'keyed', map, dirty });
+    this.entries.set(name, { type: 'keyed', map, changes: this.chain ? new KeyedChanges() : undefined });
     return map as Map<K, V>;
   }
 
@@ -291,13 +172,13 @@ export class StateRegistry implements OperatorState {
   /**
    * A copy of every registered state, safe to keep while the operator goes on. Keyed state is a
    * Map without a chain; with one, {@link KeyedStateEntries}, or, when the chain says checkpoint
-   * `checkpointId` builds on another, a {@link KeyedStateDelta}.
+   * `checkpointId` builds on another and few keys changed since it, a {@link KeyedStateDelta}.
    */
   snapshot(checkpointId = 0): OperatorSnapshot {
     const out: OperatorSnapshot = {};
     const parent = this.chain?.parentOf(checkpointId);
     for (const [name, entry] of this.entries) {
-      if (entry.type === 'keyed') out[name] = keyedSnapshot(entry.map, entry.dirty, parent, checkpointId);
+      if (entry.type === 'keyed') out[name] = keyedSnapshot(entry.map, entry.changes, parent, checkpointId);
       else if (entry.type === 'value') out[name] = entry.cell.value;
       else out[name] = entry.state.snapshot();
     }
@@ -307,7 +188,7 @@ export class StateRegistry implements OperatorState {
 
   /** Checkpoint `checkpointId` is stored: later snapshots may build on it, and what changed before it is forgotten. */
   stored(checkpointId: number): void {
-    for (const entry of this.entries.values()) if (entry.type === 'keyed') entry.dirty?.stored(checkpointId);
+    for (const entry of this.entries.values()) if (entry.type === 'keyed') entry.changes?.stored(checkpointId);
   }
 
   private claim(name: string): void {
@@ -317,26 +198,20 @@ export class StateRegistry implements OperatorState {
 
 function keyedSnapshot(
   map: Map<unknown, unknown>,
-  dirty: DirtyKeys | undefined,
+  changes: KeyedChanges | undefined,
   parent: number | undefined,
   checkpointId: number,
 ): Map<unknown, unknown> | KeyedStateEntries | KeyedStateDelta {
-  if (!dirty) return new Map(map);
-  if (parent === undefined) {
-    dirty.rotate(checkpointId);
-    dirty.took(checkpointId, 0);
-    return keyedEntriesOf(map);
-  }
-  const keys = dirty.since(parent, checkpointId);
-  // Besides many keys changed since the parent, a chain whose deltas would hold more than half the keys: a restore
-  // then sets each key at most 1.5 times, not once per delta (restoring 1M keys changed a third at a time, each
-  // delta after the full state was 300k more Map.set calls, as costly per key as building the state).
-  const inChain = keys === 'many' ? map.size : dirty.chainWith(parent, keys.size);
-  if (keys === 'many' || keys.size > map.size * manyChanged || inChain * 2 > map.size) {
-    dirty.took(checkpointId, 0);
-    return keyedEntriesOf(map);
-  }
-  dirty.took(checkpointId, inChain);
+  if (!changes) return new Map(map);
+  if (parent === undefined) return changes.full(map, checkpointId);
+  const keys = changes.since(map, parent, checkpointId);
+  if (keys === 'many' || keys.size > map.size * manyChanged) return changes.full(map, checkpointId);
+  // Past half the keys in a chain's deltas, a full one: a restore then sets each key at most 1.5 times, not once per
+  // delta (restoring 1M keys changed a third at a time, each delta after the full state was 300k more Map.set calls,
+  // as costly per key as building the state).
+  const inChain = changes.chainWith(parent, keys.size);
+  if (inChain * 2 > map.size) return changes.full(map, checkpointId);
+  changes.tookDelta(checkpointId, inChain);
   // Arrays, not a Map: inserting 100k changed keys into a new Map at the barrier cost more than encoding them.
   const changedKeys: unknown[] = [];
   const values: unknown[] = [];

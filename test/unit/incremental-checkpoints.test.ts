@@ -23,9 +23,9 @@ const checkpointOf = (checkpointId: number, state: OperatorSnapshot, parent?: nu
 });
 
 /** A registry whose snapshots build on the checkpoints `parents` names. */
-function chained(parents: Map<number, number>) {
+function chained<K = string, V = number>(parents: Map<number, number>) {
   const registry = new StateRegistry(undefined, { parentOf: (id) => parents.get(id) });
-  return { registry, counts: registry.keyed<string, number>('counts') };
+  return { registry, counts: registry.keyed<K, V>('counts') };
 }
 
 test('a checkpoint that builds on a stored one holds only the keys changed and removed since it', () => {
@@ -64,13 +64,23 @@ test('when most keys changed, a checkpoint that builds on another holds full sta
   registry.snapshot(1);
   registry.stored(1);
   counts.set('a', 2).set('b', 2);
-  assert.equal(registry.snapshot(2), { counts: { onceflowEntries: 1, keys: ['a', 'b', 'c'], values: [2, 2, 1] } });
+  // Values that are all 32-bit integers are taken as an Int32Array.
+  assert.equal(registry.snapshot(2), { counts: { onceflowEntries: 1, keys: ['a', 'b', 'c'], values: Int32Array.of(2, 2, 1) } });
   const store = memoryStore({ retain: 5 });
   await store.save(checkpointOf(2, { counts: new Map([['a', 2]]) }, 1));
   assert.is((await store.latest('job')).checkpoint?.checkpointId, 2, 'checkpoint 1 is not needed');
 });
 
-test('a full snapshot is two arrays, keys and values, taken at the barrier: changes after it do not reach them', () => {
+test('a full snapshot is two columns, keys and values, typed where they are all numbers', () => {
+  const { registry, counts } = chained<unknown, unknown>(new Map());
+  counts.set(1, 1).set(2, -0).set(3, 0.5);
+  assert.equal(registry.snapshot(1).counts, { onceflowEntries: 1, keys: Int32Array.of(1, 2, 3), values: Float64Array.of(1, -0, 0.5) });
+  assert.ok(Object.is((registry.snapshot(2).counts as { values: Float64Array }).values[1], -0), '-0 is not an integer here');
+  counts.set('four', 4n);
+  assert.equal(registry.snapshot(3).counts, { onceflowEntries: 1, keys: [1, 2, 3, 'four'], values: [1, -0, 0.5, 4n] });
+});
+
+test('a full snapshot is two columns, keys and values, taken at the barrier: changes after it do not reach them', () => {
   const { registry, counts } = chained(new Map());
   const keys = 100_000;
   for (let i = 0; i < keys; i++) counts.set(`k${i}`, i);
@@ -96,44 +106,83 @@ test('keyed state is restored from two arrays, from a Map, and from [key, value]
   assert.throws(() => asKeyedMap({ onceflowEntries: 1, keys: ['a', 'b'], values: [1] }), /2 keys but 1 values/);
 });
 
-test('once most of a large state changed, keys are no longer recorded one by one, and the next checkpoint is full', () => {
+test('once most of a large state changed, the checkpoint is full, and while most keys keep changing the next 1, 2, 4 (up to 8) are full without comparing', () => {
   const { registry, counts } = (() => {
-    const r = new StateRegistry(undefined, { parentOf: (id) => new Map([[2, 1], [3, 2]]).get(id) });
+    const r = new StateRegistry(undefined, { parentOf: (id) => (id > 1 ? id - 1 : undefined) });
     return { registry: r, counts: r.keyed<number, number>('counts') };
   })();
   for (let i = 0; i < 10_000; i++) counts.set(i, 0);
-  registry.snapshot(1);
-  registry.stored(1);
-  for (let i = 0; i < 6_000; i++) counts.set(i, 1);
-  const second = registry.snapshot(2);
-  assert.is(asKeyedMap(second.counts).size, 10_000, 'full');
-  registry.stored(2);
-  counts.set(7, 7);
-  assert.equal(registry.snapshot(3), { counts: { onceflowDelta: 1, changed: { onceflowEntries: 1, keys: [7], values: [7] }, removed: [] } });
+  let id = 0;
+  const next = (change: number): 'full' | 'delta' => {
+    for (let i = 0; i < change; i++) counts.set(i, id);
+    const state = registry.snapshot(++id).counts;
+    registry.stored(id);
+    if (isKeyedStateDelta(state)) assert.equal(state.changed, { onceflowEntries: 1, keys: [0], values: [id - 1] });
+    else assert.equal(asKeyedMap(state), new Map(counts), `checkpoint ${id} holds the state`);
+    return isKeyedStateDelta(state) ? 'delta' : 'full';
+  };
+  assert.is(next(0), 'full', 'the first');
+  assert.is(next(6_000), 'full', 'most keys changed');
+  assert.is(next(1), 'full', 'not compared: the one after');
+  assert.is(next(1), 'delta', 'compared again, and settled');
+  assert.is(next(6_000), 'full');
+  assert.is(next(6_000), 'full', 'not compared');
+  assert.is(next(6_000), 'full', 'compared: most keys changed again');
+  assert.is(next(1), 'full', 'not compared: the first of two');
+  assert.is(next(1), 'full', 'not compared: the second of two');
+  assert.is(next(1), 'delta', 'compared again, and settled');
 });
 
-test('while most keys change between every two checkpoints, every other interval is not recorded key by key, and its checkpoint is full', () => {
-  const { registry, counts } = chained(new Map(Array.from({ length: 8 }, (_, i) => [i + 2, i + 1])));
-  const changeAll = (value: number) => {
-    for (let i = 0; i < 4000; i++) counts.set(`k${i}`, value);
+test('a delta applied to the state it builds on gives the state at its barrier: sets, deletes, keys deleted and set again, values set back', () => {
+  const checkpoints = 60;
+  const { registry, counts } = chained<unknown, unknown>(new Map(Array.from({ length: checkpoints }, (_, i) => [i + 2, i + 1])));
+  let seed = 11;
+  const random = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
   };
-  changeAll(0);
+  for (let i = 0; i < 5000; i++) counts.set(i % 7 === 0 ? i : `k${i}`, i);
+  let restored = new Map<unknown, unknown>();
+  let deltas = 0;
+  for (let id = 1; id <= checkpoints; id++) {
+    for (let change = random(300); change > 0; change--) {
+      const key = random(2) === 0 ? `k${random(6000)}` : random(6000);
+      const op = random(5);
+      if (op === 0) counts.delete(key);
+      else if (op === 1) {
+        // Deleted and set again: the key moves to the end of the Map's order.
+        const value = counts.get(key);
+        counts.delete(key);
+        counts.set(key, value ?? -1);
+      } else if (op === 2 && counts.has(key)) {
+        // Changed and changed back: the state at the barrier is as before.
+        const value = counts.get(key);
+        counts.set(key, 'changed');
+        counts.set(key, value);
+      } else counts.set(key, random(10));
+    }
+    const state = registry.snapshot(id).counts;
+    if (isKeyedStateDelta(state)) {
+      deltas++;
+      for (const key of state.removed) restored.delete(key);
+      for (const [key, value] of asKeyedMap(state.changed)) restored.set(key, value);
+    } else restored = new Map(asKeyedMap(state));
+    registry.stored(id);
+    assert.equal(restored, new Map(counts), `state after checkpoint ${id}`);
+  }
+  assert.ok(deltas > checkpoints / 2, `${deltas} of ${checkpoints} checkpoints were deltas`);
+});
+
+test('a delta holds only the keys whose value differs from the snapshot before', () => {
+  const { registry, counts } = chained<number, number>(new Map([[2, 1]]));
+  for (let i = 0; i < 2000; i++) counts.set(i, 0);
   registry.snapshot(1);
   registry.stored(1);
-  for (const id of [2, 3]) {
-    changeAll(id);
-    assert.ok(isKeyedStateEntries(registry.snapshot(id).counts), `checkpoint ${id}: every key changed`);
-    registry.stored(id);
-  }
-  // Churning: one key changed, but this interval's changes were not recorded, so the checkpoint is full.
-  counts.set('k1', -1);
-  assert.ok(isKeyedStateEntries(registry.snapshot(4).counts), 'not recorded: full');
-  registry.stored(4);
-  counts.set('k2', -2);
-  assert.equal(registry.snapshot(5).counts, { onceflowDelta: 1, changed: { onceflowEntries: 1, keys: ['k2'], values: [-2] }, removed: [] }, 'recorded again: the state settled');
-  registry.stored(5);
-  counts.set('k3', -3);
-  assert.ok(isKeyedStateDelta(registry.snapshot(6).counts), 'still settled');
+  counts.set(5, 1);
+  counts.set(6, 1);
+  counts.set(6, 0);
+  counts.set(7, 0);
+  assert.equal(registry.snapshot(2).counts, { onceflowDelta: 1, changed: { onceflowEntries: 1, keys: [5], values: [1] }, removed: [] });
 });
 
 test('once the deltas of a chain would hold more than half the keys, the next checkpoint is full: a restore sets each key at most 1.5 times', () => {
@@ -189,12 +238,12 @@ async function saveChain(store: SnapshotStore): Promise<void> {
   await store.save(checkpointOf(3, { counts: { onceflowDelta: 1, changed: { onceflowEntries: 1, keys: ['d'], values: [1] }, removed: [] }, total: 5 }, 2));
 }
 
-test('keyed state records its changed keys only in a job with periodic checkpoints: without, set() is Map.prototype.set', async () => {
-  const recording = async (checkpoints: { interval: number } | undefined): Promise<boolean> => {
-    let tracked: boolean | undefined;
+test('keyed state is a plain Map whether or not the job takes checkpoints: changes are found at the barrier, not by watching set()', async () => {
+  const watched = async (checkpoints: { interval: number } | undefined): Promise<boolean> => {
+    let own: boolean | undefined;
     const probe = defineOperator<number, number>({ name: 'probe', guarantee: 'exactly-once', replay: 'deterministic' }, (input, { state }) => {
       const counts = state.keyed<number, number>('counts');
-      tracked = counts.set !== Map.prototype.set;
+      own = counts.set !== Map.prototype.set || Object.getOwnPropertyNames(counts).length > 0;
       return input;
     });
     await pipeline({ id: 'recording', ...(checkpoints ? { checkpoints: { ...checkpoints, store: memoryStore() } } : {}) })
@@ -202,11 +251,11 @@ test('keyed state records its changed keys only in a job with periodic checkpoin
       .pipe(probe)
       .to(collectingSink<number>())
       .run();
-    assert.type(tracked, 'boolean', 'the operator was applied');
-    return tracked!;
+    assert.type(own, 'boolean', 'the operator was applied');
+    return own!;
   };
-  assert.is(await recording({ interval: 100 }), true);
-  assert.is(await recording(undefined), false);
+  assert.is(await watched({ interval: 100 }), false);
+  assert.is(await watched(undefined), false);
 });
 
 test('restore merges the full checkpoint and the deltas after it, in every store', () =>

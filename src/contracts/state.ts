@@ -44,7 +44,11 @@ export interface KeyedMapState<K, UK, UV> {
  * snapshot store's codec (JSON by default).
  */
 export interface OperatorState {
-  /** One value per key, as a Map restored from the last checkpoint. Treat values as immutable: replace them on update. */
+  /**
+   * One value per key, as a Map restored from the last checkpoint. Treat values as immutable: replace them on update.
+   * Incremental checkpoints find the keys that changed by comparing each value with the one the last snapshot holds
+   * (`!==`), so an object changed in place, even when set again, is not seen as changed.
+   */
   keyed<K, V>(name: string): Map<K, V>;
   /** A list per key. */
   list<K, V>(name: string): KeyedListState<K, V>;

@@ -10,8 +10,8 @@ import type { KeyedStateEntries } from './keyed-delta.js';
  */
 export const manyChanged = 1 / 8;
 
-/** Most snapshots taken full without comparing while most keys keep changing: a state that settles gets deltas back within as many. */
-const maxSkipped = 8;
+/** Keys of the last snapshot looked up before walking, to tell at once that most keys changed. */
+const samples = 256;
 
 /** A delta is never refused for holding fewer keys than this, however small the state. */
 const fewChanged = 1000;
@@ -32,7 +32,8 @@ interface Mirror {
  * keyed count's CPU profile and most of what periodic checkpoints took from its throughput (1M keys, 1k changing:
  * 0.84-0.86 of the job without checkpoints; without the watching, 1.0). Comparing walks the Map once per checkpoint,
  * 6-11 ms for 1M keys, and stops as soon as more than {@link manyChanged} of the keys differ, when a full snapshot is
- * taken instead. It relies on the contract keyed state states: values are replaced on update, never changed in place.
+ * taken instead; a sample of the keys first tells when most of them changed, without a walk. It relies on the
+ * contract keyed state states: values are replaced on update, never changed in place.
  *
  * The walk follows Map order, which keeps every surviving key where it was and appends new keys, and keys deleted and
  * set again, at the end. Walking the Map alongside the keys as of the snapshot before, each of those keys either is
@@ -44,9 +45,6 @@ interface Mirror {
  */
 export class KeyedChanges {
   private mirror: Mirror | undefined;
-  /** Snapshots still to take full without comparing, and how many the last comparison that found many changes skipped. */
-  private skipping = 0;
-  private skipped = 0;
   /** Keys changed by each snapshot taken, against the one before ('many' after a full one). */
   private readonly bySnapshot: { readonly checkpointId: number; readonly keys: ReadonlySet<unknown> | 'many' }[] = [];
   /**
@@ -70,21 +68,9 @@ export class KeyedChanges {
    * since the last snapshot as checkpoint `checkpointId`'s.
    */
   since(map: ReadonlyMap<unknown, unknown>, parent: number, checkpointId: number): ReadonlySet<unknown> | 'many' {
-    // While most keys keep changing, a comparison only finds that the snapshot is full again, after walking up to all
-    // of the Map: with 1M keys and a third of them changing between checkpoints 100 ms apart, comparing took as long as
-    // the full snapshot. So after one that found many changes, the next 1, 2, 4, then 8 snapshots are full without one.
-    if (this.skipping > 0) {
-      this.skipping--;
-      return 'many';
-    }
-    const limit = Math.max(fewChanged, map.size * manyChanged);
-    if (!this.mirror) return 'many';
-    const changedNow = this.compare(map, this.mirror, limit);
-    if (changedNow === 'many') {
-      this.skipped = this.skipping = Math.min(Math.max(1, this.skipped * 2), maxSkipped);
-      return 'many';
-    }
-    this.skipped = 0;
+    if (!this.mirror || mostChanged(map, this.mirror)) return this.forget();
+    const changedNow = this.compare(map, this.mirror, Math.max(fewChanged, map.size * manyChanged));
+    if (changedNow === 'many') return 'many';
     let keys: ReadonlySet<unknown> = changedNow;
     for (const taken of this.bySnapshot) {
       if (taken.checkpointId <= parent) continue;
@@ -126,19 +112,24 @@ export class KeyedChanges {
   /** The keys that differ between `map` and `mirror`, or 'many' past `limit`; brings the mirror up to date with the Map. */
   private compare(map: ReadonlyMap<unknown, unknown>, mirror: Mirror, limit: number): Set<unknown> | 'many' {
     const { keys, values } = mirror;
-    const changed = new Set<unknown>();
+    // An array while walking, a Set only for a delta: adding the 125k keys that reach the limit at 1M keys to a Set
+    // took 20-35 ms of a barrier's turn. A key may be in it twice (out of place, then new), which counts towards the
+    // limit twice: a full snapshot a little early, never a change missed.
+    const changed: unknown[] = [];
     // Where values changed with every key in its place, the mirror is patched; otherwise it is taken again.
     const patchAt: number[] = [];
     const patchWith: unknown[] = [];
     let inPlace = true;
+    let many = false;
     let j = 0;
-    const valuesInOrder = map.values();
-    for (const key of map.keys()) {
-      const value = valuesInOrder.next().value as unknown;
+    // forEach, not for...of over two iterators: the walk runs once a checkpoint, and a callback called 1M times is
+    // optimized within the walk (for 1M keys 6-10 ms, against 8-25 for the loop).
+    map.forEach((value, key) => {
+      if (many) return;
       for (;;) {
         if (j === keys.length) {
           // Past the keys of the last snapshot: new, or deleted and set again.
-          changed.add(key);
+          changed.push(key);
           inPlace = false;
           break;
         }
@@ -146,7 +137,7 @@ export class KeyedChanges {
         if (before === key || (before !== before && key !== key)) {
           const was = values[j - 1];
           if (was !== value || (value === 0 && !Object.is(was, value))) {
-            changed.add(key);
+            changed.push(key);
             patchAt.push(j - 1);
             patchWith.push(value);
           }
@@ -155,28 +146,64 @@ export class KeyedChanges {
         // Not here any more: deleted, or deleted and set again (it comes later, and is counted now so that a walk
         // through a Map in another order reaches the limit early).
         inPlace = false;
-        changed.add(before);
+        changed.push(before);
       }
-      if (changed.size > limit) {
-        this.mirror = undefined;
-        return 'many';
-      }
-    }
+      if (changed.length > limit) many = true;
+    });
+    if (many) return this.forget();
     for (; j < keys.length; j++) {
       inPlace = false;
-      changed.add(keys[j]);
+      changed.push(keys[j]);
     }
-    if (changed.size > limit) {
-      this.mirror = undefined;
-      return 'many';
-    }
+    if (changed.length > limit) return this.forget();
     if (!inPlace) this.mirror = { keys: [...map.keys()], values: [...map.values()], shared: false };
-    else if (patchAt.length > 0) {
-      const own = mirror.shared || !Array.isArray(values) ? { keys, values: Array.from(values), shared: false } : mirror;
-      const patched = own.values as unknown[];
-      for (let i = 0; i < patchAt.length; i++) patched[patchAt[i]!] = patchWith[i];
-      this.mirror = own;
-    }
-    return changed;
+    else if (patchAt.length > 0) this.mirror = { keys, values: patched(mirror, patchAt, patchWith), shared: false };
+    return new Set(changed);
   }
+
+  /** Many keys changed: the snapshot is full, and sets the mirror again. */
+  private forget(): 'many' {
+    this.mirror = undefined;
+    return 'many';
+  }
+}
+
+/**
+ * Whether more than a quarter of {@link samples} keys spread evenly over the last snapshot's differ now. While most
+ * keys keep changing, walking the Map only finds that the snapshot is full again, after 10-35 ms at 1M keys (the walk
+ * runs once a checkpoint, mostly before V8 optimizes it). When an eighth or fewer changed, a quarter of the samples
+ * differing is six standard deviations off; and a wrong answer only makes one snapshot full.
+ */
+function mostChanged(map: ReadonlyMap<unknown, unknown>, { keys, values }: Mirror): boolean {
+  if (keys.length < samples * 16) return false;
+  let differ = 0;
+  for (let i = 0; i < samples; i++) {
+    const at = Math.floor(((i + 0.5) * keys.length) / samples);
+    const key = keys[at];
+    const value = map.get(key);
+    if (value !== values[at] || (value === undefined && !map.has(key))) differ++;
+  }
+  return differ * 4 > samples;
+}
+
+/**
+ * The mirror's values with `to[i]` at `at[i]`: in place unless shared, as a copy of the typed array while the new
+ * values fit it (`Array.from` of a 1M-element Int32Array took 50-90 ms), else as an array.
+ */
+function patched({ values, shared }: Mirror, at: readonly number[], to: readonly unknown[]): ArrayLike<unknown> {
+  const fits =
+    values instanceof Int32Array
+      ? to.every((x) => typeof x === 'number' && (x | 0) === x && (x !== 0 || 1 / x > 0))
+      : values instanceof Float64Array
+        ? to.every((x) => typeof x === 'number')
+        : Array.isArray(values);
+  let out: { [index: number]: unknown; readonly length: number };
+  if (fits) out = shared ? (values as Int32Array | Float64Array | unknown[]).slice() : (values as unknown[]);
+  else {
+    const copy: unknown[] = [];
+    for (let i = 0; i < values.length; i++) copy.push(values[i]);
+    out = copy;
+  }
+  for (let i = 0; i < at.length; i++) out[at[i]!] = to[i];
+  return out;
 }

@@ -88,13 +88,29 @@ test('the structured-clone codec writes keyed state of numbers as typed columns,
   assert.equal(json.delta, { onceflowDelta: 1, changed: { onceflowEntries: 1, keys: [7, 8], values: [70, 80] }, removed: [9] });
 });
 
-test('a large checkpoint is hashed a megabyte a turn: an immediate queued before framing 8 MB runs before the frame is ready, and the header holds the SHA-256 of the body', async () => {
+test('a large checkpoint is hashed a megabyte a turn: immediates run between the megabytes of 16 MB, and the header holds the SHA-256 of the body', async () => {
   const state = { onceflowEntries: 1, keys: new Float64Array(1_000_000).map((_, i) => i), values: new Float64Array(1_000_000) };
-  let ran = false;
-  setImmediate(() => (ran = true));
+  let turns = 0;
+  let framed = false;
+  const turn = (): void => {
+    turns++;
+    if (!framed) setImmediate(turn);
+  };
+  setImmediate(turn);
   const { header, body } = await frameCheckpoint(checkpoint(1, state), structuredCloneCodec);
-  assert.ok(ran);
+  framed = true;
+  assert.ok(body.byteLength > 15 * 2 ** 20);
+  assert.ok(turns >= 15, `${turns} turns between ${body.byteLength} bytes`);
   assert.is((JSON.parse(header.toString('utf8')) as { sha256: string }).sha256, createHash('sha256').update(body).digest('hex'));
+});
+
+test('a checkpoint is encoded in a turn of its own, not in the turn of the barrier that took it', async () => {
+  let ran = false;
+  let ranBeforeEncoding: boolean | undefined;
+  const probe = { ...jsonCodec, encode: (c: Checkpoint) => ((ranBeforeEncoding = ran), jsonCodec.encode(c)) };
+  setImmediate(() => (ran = true));
+  await frameCheckpoint(checkpoint(1), probe);
+  assert.is(ranBeforeEncoding, true);
 });
 
 test('memoryStore keeps a copy: changing a saved checkpoint object does not change the stored one', async () => {

@@ -68,8 +68,11 @@ export class KeyedChanges {
    * since the last snapshot as checkpoint `checkpointId`'s.
    */
   since(map: ReadonlyMap<unknown, unknown>, parent: number, checkpointId: number): ReadonlySet<unknown> | 'many' {
-    if (!this.mirror || mostChanged(map, this.mirror)) return this.forget();
-    const changedNow = this.compare(map, this.mirror, Math.max(fewChanged, map.size * manyChanged));
+    const limit = Math.max(fewChanged, map.size * manyChanged);
+    // As many keys as the size grew by (or shrank by) are new (or gone): while a state fills, the new keys are at the
+    // end of the Map, and a walk would only find them there, after every other key.
+    if (!this.mirror || Math.abs(map.size - this.mirror.keys.length) > limit || mostChanged(map, this.mirror)) return this.forget();
+    const changedNow = this.compare(map, this.mirror, limit);
     if (changedNow === 'many') return 'many';
     let keys: ReadonlySet<unknown> = changedNow;
     for (const taken of this.bySnapshot) {

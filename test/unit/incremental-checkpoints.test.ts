@@ -107,7 +107,7 @@ test('keyed state is restored from two arrays, from a Map, and from [key, value]
   assert.throws(() => asKeyedMap({ onceflowEntries: 1, keys: ['a', 'b'], values: [1] }), /2 keys but 1 values/);
 });
 
-test('once most of a large state changed, the checkpoint is full, and a sample of the keys tells so without walking the Map', () => {
+test('once most of a large state changed, the checkpoint is full, and a sample of the keys or its size tells so without walking the Map', () => {
   class WalkCounting extends Map<number, number> {
     walks = 0;
     override forEach(callback: (value: number, key: number, map: Map<number, number>) => void): void {
@@ -135,6 +135,11 @@ test('once most of a large state changed, the checkpoint is full, and a sample o
   assert.equal(delta(4, (i) => i === 7), new Set([7]), 'settled: a delta again');
   assert.is(counts.walks, walked + 1, 'found by walking');
   assert.is(delta(5, (i) => i % 3 === 0), 'many', 'a third');
+  // Grown by a fifth: new keys are at the end of the Map, where a walk would find them last.
+  for (let i = 10_000; i < 12_000; i++) counts.set(i, 0);
+  const before = counts.walks;
+  assert.is(changes.since(counts, 5, 6), 'many');
+  assert.is(counts.walks, before, 'told by the size: no walk');
 });
 
 test('a delta applied to the state it builds on gives the state at its barrier: sets, deletes, keys deleted and set again, values set back', () => {

@@ -19,6 +19,9 @@ export function isBusyItem(status: number, cause: ElasticsearchCause | undefined
  * Elasticsearch refused one document of a bulk request: a mapping conflict,
  * an invalid index name, a value it cannot parse (not retriable), or it was
  * too busy to take it (429, 503, `es_rejected_execution_exception`: retriable).
+ * `index_not_found_exception` is retriable for an index the writer has written
+ * to: a node shutting down drops its indices while it still answers, and the
+ * index is back when the node is.
  */
 export class ElasticsearchDocumentError extends OnceflowError {
   override readonly name = 'ElasticsearchDocumentError';
@@ -33,9 +36,13 @@ export class ElasticsearchDocumentError extends OnceflowError {
     readonly answer: ElasticsearchCause | undefined,
     /** The record, as a bounded preview. */
     readonly record: string,
+    /** Whether the index had taken documents from this writer before. */
+    indexWasThere = false,
   ) {
     // The batching base names the document and record (`entry document 'x' for index 'y' (record {...}) was rejected: ...`).
-    super(`Elasticsearch answered ${status}${answer ? ` ${answer.type}: ${answer.reason}` : ''}`, { retriable: isBusyItem(status, answer) });
+    super(`Elasticsearch answered ${status}${answer ? ` ${answer.type}: ${answer.reason}` : ''}`, {
+      retriable: isBusyItem(status, answer) || (indexWasThere && answer?.type === 'index_not_found_exception'),
+    });
   }
 }
 

@@ -136,6 +136,16 @@ export function elasticsearchSink<T>(options: ElasticsearchSinkOptions<T>): Flus
 
   return idempotentFlushingSink('elasticsearch', id !== undefined, async (context: SinkWriterContext<undefined>): Promise<SinkWriter<T>> => {
     const deadLetter = onFailure === 'fail' ? undefined : await onFailure.deadLetter.createWriter({ ...context, taskId: `${context.taskId}/dead-letter` });
+    // Indices that took a document from this writer: one answering index_not_found_exception later is on a node
+    // going down (the harness's outage test met it as the server stopped), not missing, so its documents are retried.
+    const tookDocuments = new Set<string>();
+    const took = (actions: readonly Action<T>[], items?: ElasticsearchBulkResponse['items']): void => {
+      let last: string | undefined;
+      for (const [at, action] of actions.entries()) {
+        if (action.index === last || (items && !isTaken(firstValue(items[at])?.status))) continue;
+        tookDocuments.add((last = action.index));
+      }
+    };
     const submit = async (actions: readonly Action<T>[]): Promise<readonly RejectedEntry[]> => {
       const operations: string[] = [];
       for (const a of actions) operations.push(a.action, a.source);
@@ -145,15 +155,19 @@ export function elasticsearchSink<T>(options: ElasticsearchSinkOptions<T>): Flus
       } catch (error) {
         throw new ElasticsearchRequestError(`${actions.length} document(s) for index '${actions[0]?.index}'${sameIndex(actions) ? '' : ' and others'}`, statusOf(error), error);
       }
-      if (!response.errors) return [];
+      if (!response.errors) {
+        took(actions);
+        return [];
+      }
       const rejected: RejectedEntry[] = [];
       const items = response.items ?? [];
+      took(actions, items);
       for (const [at, action] of actions.entries()) {
         const item = firstValue(items[at]);
         const status = item?.status ?? 0;
-        if (status >= 200 && status < 300) continue;
+        if (isTaken(status)) continue;
         const answer = item?.error ? { type: item.error.type ?? 'unknown', reason: item.error.reason ?? '' } : undefined;
-        const error = new ElasticsearchDocumentError(action.index, action.id, status, answer, jsonPreview(action.record));
+        const error = new ElasticsearchDocumentError(action.index, action.id, status, answer, jsonPreview(action.record), tookDocuments.has(action.index));
         if (error.retriable || !deadLetter) rejected.push({ index: at, error });
         else await deadLetter.write(deadLetterOf(action, status, answer ?? { type: 'unknown', reason: `status ${status}` }));
       }
@@ -203,3 +217,5 @@ function firstValue(item: Readonly<Partial<Record<string, ElasticsearchBulkItem>
 function sameIndex(actions: readonly Action<unknown>[]): boolean {
   return actions.every((a) => a.index === actions[0]?.index);
 }
+
+const isTaken = (status: number | undefined): boolean => status !== undefined && status >= 200 && status < 300;

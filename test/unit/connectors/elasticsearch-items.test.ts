@@ -1,6 +1,7 @@
 // How the Elasticsearch sink reads a bulk response item by item, with a client that answers as
-// the server does when it is too busy (429, 503, es_rejected_execution_exception): those
-// documents are sent again, the others taken or refused. The real server's answers (a mapping
+// the server does when it is too busy (429, 503, es_rejected_execution_exception) or going down
+// (index_not_found_exception for an index that took documents): those documents are sent again,
+// the others taken or refused. The real server's answers (a mapping
 // conflict, a write block lifted) are in test/integration/elasticsearch.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -68,6 +69,20 @@ test('a document refused for good fails the job naming it; with a dead-letter si
     deadLetter.written.map((d) => [d.record, d.status, d.error.type, d.document]),
     [['7', 400, 'mapper_parsing_exception', '{"id":"7"}']],
   );
+});
+
+test('index_not_found_exception for an index that took documents (a node going down drops its indices while it answers) is sent again; for one that never did, it fails the job', async () => {
+  const gone = { status: 404, error: { type: 'index_not_found_exception', reason: 'no such index [i]' } };
+  const { client, taken, tries } = busyClient((id, attempt) => (Number(id) >= 10 && attempt === 1 ? gone : { status: 201 }));
+  const ids = Array.from({ length: 20 }, (_, n) => String(n));
+  assert.is((await run(client, ids)).outcome, 'finished');
+  assert.equal([...new Set(taken)].sort(), [...ids].sort());
+  assert.is(tries.get('15'), 2);
+  const failed = await run(busyClient(() => gone).client, ['1', '2']).then(
+    () => undefined,
+    (error: unknown) => error as Error,
+  );
+  assert.match(failed?.message ?? '', 'index_not_found_exception: no such index [i]');
 });
 
 test.run();

@@ -159,7 +159,11 @@ export class KeyedChanges {
       changed.push(keys[j]);
     }
     if (changed.length > limit) return this.forget();
-    if (!inPlace) this.mirror = { keys: [...map.keys()], values: [...map.values()], shared: false };
+    if (!inPlace) {
+      // Shared: a Map still restoring may hand back the checkpoint's own columns.
+      const { keys: nowKeys, values: nowValues } = keyedEntriesOf(map);
+      this.mirror = { keys: nowKeys, values: nowValues, shared: true };
+    }
     else if (patchAt.length > 0) this.mirror = { keys, values: patched(mirror, patchAt, patchWith), shared: false };
     return new Set(changed);
   }

@@ -5,6 +5,9 @@
  * of 66-190), and the GC has no slots to scan in it. Filling the typed array while walking the Map took 15-22 ms for
  * 1M keys and counts, against 33-38 ms to spread the Map into arrays and convert them after.
  */
+/** Whether an Int32Array holds `x` as it is: a 32-bit integer, and not -0 (which would come back as 0). */
+export const fitsInt32 = (x: unknown): x is number => typeof x === 'number' && (x | 0) === x && (x !== 0 || 1 / x > 0);
+
 export class Column {
   private length = 0;
   private ints: Int32Array | undefined;
@@ -18,8 +21,7 @@ export class Column {
   push(x: unknown): void {
     const at = this.length++;
     const ints = this.ints;
-    // -0 would come back from an Int32Array as 0.
-    if (ints !== undefined && typeof x === 'number' && (x | 0) === x && (x !== 0 || 1 / x > 0)) ints[at] = x;
+    if (ints !== undefined && fitsInt32(x)) ints[at] = x;
     else this.widen(at, x);
   }
 

@@ -1,3 +1,4 @@
+import { fitsInt32 } from './columns.js';
 import { keyedEntriesOf } from './keyed-delta.js';
 import type { KeyedStateEntries } from './keyed-delta.js';
 
@@ -74,14 +75,11 @@ export class KeyedChanges {
     if (!this.mirror || Math.abs(map.size - this.mirror.keys.length) > limit || mostChanged(map, this.mirror)) return this.forget();
     const changedNow = this.compare(map, this.mirror, limit);
     if (changedNow === 'many') return 'many';
-    let keys: ReadonlySet<unknown> = changedNow;
-    for (const taken of this.bySnapshot) {
-      if (taken.checkpointId <= parent) continue;
-      if (taken.keys === 'many') return 'many';
-      const union = new Set(keys);
-      for (const key of taken.keys) union.add(key);
-      keys = union;
-    }
+    // Snapshots taken since the parent that are not yet stored: their changes belong to this delta too.
+    const unstored = this.bySnapshot.filter((taken) => taken.checkpointId > parent);
+    if (unstored.some((taken) => taken.keys === 'many')) return 'many';
+    const keys = unstored.length === 0 ? changedNow : new Set(changedNow);
+    for (const taken of unstored) for (const key of taken.keys as ReadonlySet<unknown>) keys.add(key);
     this.record(checkpointId, changedNow);
     return keys;
   }
@@ -200,7 +198,7 @@ function mostChanged(map: ReadonlyMap<unknown, unknown>, { keys, values }: Mirro
 function patched({ values, shared }: Mirror, at: readonly number[], to: readonly unknown[]): ArrayLike<unknown> {
   const fits =
     values instanceof Int32Array
-      ? to.every((x) => typeof x === 'number' && (x | 0) === x && (x !== 0 || 1 / x > 0))
+      ? to.every(fitsInt32)
       : values instanceof Float64Array
         ? to.every((x) => typeof x === 'number')
         : Array.isArray(values);

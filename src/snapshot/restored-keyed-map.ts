@@ -130,7 +130,7 @@ class RestoredColumns {
     return true;
   }
 
-  /** Move up to `count` keys into `map` with the Map's own set: their values do not change, so nothing records them as changed. */
+  /** Move up to `count` keys into `map` with the Map's own set, past the overrides that would look them up in the columns again. */
   moveInto(map: Map<unknown, unknown>, count: number): void {
     const end = Math.min(this.movedUpTo + count, this.keys.length);
     const { keys, values, moved } = this;

@@ -32,7 +32,7 @@ test('at-least-once, SIGKILLed 5 times while 50,000 records flow: every record i
     const table = `${keyspace}.appended`;
     await client.execute(`CREATE TABLE ${table} (n int, at timeuuid, PRIMARY KEY (n, at))`);
     const { kills, checkpointsAtKill } = await runWithKills(job, [contactPoints, table, join(dir, 'checkpoints'), 'at-least-once', uniqueName('alo')], { kills: 5, maxCheckpoints: 2, random });
-    assert.is(kills, 5);
+    assert.is(kills, 5, `killed 5 times before the input ran out (after ${checkpointsAtKill.join(', ')} checkpoints)`);
     const numbers = new Set((await rows(`SELECT n FROM ${table}`)).map(Number));
     const missing = Array.from({ length: total }, (_, n) => n).filter((n) => !numbers.has(n));
     assert.equal(missing.slice(0, 10), [], `no record lost (${missing.length} missing; killed after ${checkpointsAtKill.join(', ')} checkpoints)`);
@@ -46,7 +46,7 @@ test('write-ahead with idempotent upserts, SIGKILLed 5 times while 50,000 record
     for (const table of [killed, reference]) await client.execute(`CREATE TABLE ${table} (key text, count int, PRIMARY KEY (key, count))`);
     await runWithKills(job, [contactPoints, reference, join(dir, 'reference'), 'write-ahead', uniqueName('reference'), commits], { kills: 0 });
     const { kills, checkpointsAtKill } = await runWithKills(job, [contactPoints, killed, join(dir, 'killed'), 'write-ahead', uniqueName('killed'), commits], { kills: 5, maxCheckpoints: 2, random });
-    assert.is(kills, 5);
+    assert.is(kills, 5, `killed 5 times before the input ran out (after ${checkpointsAtKill.join(', ')} checkpoints)`);
     const expected = (await rows(`SELECT key, count FROM ${reference}`)).sort();
     assert.is(expected.length, total, 'the failure-free run wrote one row per record');
     assert.equal((await rows(`SELECT key, count FROM ${killed}`)).sort(), expected, `the same rows (killed after ${checkpointsAtKill.join(', ')} checkpoints)`);

@@ -34,7 +34,7 @@ test('without ids, SIGKILLed 5 times while 50,000 records flow: every record is 
   await withTempDir('elasticsearch-kill', async (dir) => {
     const index = indices.fresh('onceflow-kill-auto');
     const { kills, checkpointsAtKill } = await runWithKills(job, [url, index, join(dir, 'checkpoints'), 'without-ids', uniqueName('auto')], { kills: 5, maxCheckpoints: 2, random });
-    assert.is(kills, 5);
+    assert.is(kills, 5, `killed 5 times before the input ran out (after ${checkpointsAtKill.join(', ')} checkpoints)`);
     const numbers = new Set((await documents(index)).map((doc) => (JSON.parse(doc.slice(doc.indexOf(' ') + 1)) as { n: number }).n));
     const missing = Array.from({ length: total }, (_, n) => n).filter((n) => !numbers.has(n));
     assert.equal(missing.slice(0, 10), [], `no record lost (${missing.length} missing; killed after ${checkpointsAtKill.join(', ')} checkpoints)`);
@@ -46,7 +46,7 @@ test('with ids from the record, SIGKILLed 5 times while 50,000 records flow: the
     const [killed, reference] = [indices.fresh('onceflow-kill-ids'), indices.fresh('onceflow-kill-reference')];
     await runWithKills(job, [url, reference, join(dir, 'reference'), 'with-ids', uniqueName('reference')], { kills: 0 });
     const { kills, checkpointsAtKill } = await runWithKills(job, [url, killed, join(dir, 'killed'), 'with-ids', uniqueName('killed')], { kills: 5, maxCheckpoints: 2, random });
-    assert.is(kills, 5);
+    assert.is(kills, 5, `killed 5 times before the input ran out (after ${checkpointsAtKill.join(', ')} checkpoints)`);
     const expected = (await documents(reference)).sort();
     assert.is(expected.length, total, 'the failure-free run indexed one document per record');
     assert.equal((await documents(killed)).sort(), expected, `the same documents (killed after ${checkpointsAtKill.join(', ')} checkpoints)`);

@@ -71,6 +71,7 @@ export class SourceTask<T> implements BarrierInjector {
   private paused = false;
   private exhausted = false;
   private closed = false;
+  private closing: Promise<void> | undefined;
   private pumping = false;
   private scheduled = false;
   // A split request is out to the enumerator and nothing was assigned since.
@@ -124,7 +125,10 @@ export class SourceTask<T> implements BarrierInjector {
         .catch((error: unknown) => this.fail(error));
       // After the final barrier the reader stays open: the final checkpoint's completion still reaches it
       // (a queue acknowledges, a consumer group commits), and the job closes it once that is done.
-      return () => void (this.finalBarrierSent ? undefined : this.close());
+      // A failure to close is logged where the job awaits the same close.
+      return () => {
+        if (!this.finalBarrierSent) this.close().catch(() => {});
+      };
     });
   }
 
@@ -220,16 +224,22 @@ export class SourceTask<T> implements BarrierInjector {
     this.markExhausted();
   }
 
-  /** Release the reader and the enumerator once. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.reader.wakeUp();
-    try {
-      await this.reader.close();
-    } finally {
-      await this.enumerator.close();
-    }
+  /**
+   * Release the reader and the enumerator once. Every caller waits for the release: the job's
+   * quiesce calls this after the flow's teardown already began it, and the next attempt must not
+   * start while this one's connections are still open.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      this.reader.wakeUp();
+      try {
+        await this.reader.close();
+      } finally {
+        await this.enumerator.close();
+      }
+    })();
+    return this.closing;
   }
 
   private add(assignments: readonly { readonly split: SourceSplit; readonly position: unknown }[]): void {

@@ -197,7 +197,7 @@ export function elasticsearchSink<T>(options: ElasticsearchSinkOptions<T>): Flus
         await deadLetter?.flush(final);
       },
       async close() {
-        batcher.close();
+        await batcher.close();
         await deadLetter?.close();
       },
     };

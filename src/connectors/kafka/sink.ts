@@ -134,7 +134,7 @@ export function kafkaSink<T>(options: KafkaSinkOptions<T>): FlushingSink<T, 'at-
         write: (record: T) => batching.write(record),
         flush: () => batching.flush(),
         async close() {
-          batching.close();
+          await batching.close();
           await producer.disconnect().catch(() => {});
           await (await admin?.catch(() => undefined))?.disconnect().catch(() => {});
         },

@@ -146,13 +146,22 @@ export class BatchingSinkWriter<T, E> implements SinkWriter<T> {
     }
   }
 
-  /** Stop sending; what was not flushed is written again after a restore. */
-  close(): void {
+  /**
+   * Stop sending, and resolve once the requests in flight have answered; what was not flushed
+   * is written again after a restore. Waiting matters twice: a request of this attempt landing
+   * after the next attempt's writes would put an older value back, and a client closed under a
+   * request (kafkajs's admin, say) opens a new connection for it that keeps the process alive.
+   */
+  async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
     for (const timer of this.retryTimers) clearTimeout(timer);
     this.retryTimers.clear();
     this.notify();
+    await this.waiters.until(
+      () => this.inFlightRequests === 0,
+      () => undefined,
+    );
   }
 
   private outstanding(): number {

@@ -129,6 +129,24 @@ test('batching writer: write holds back the records behind it while too many ent
   w.close();
 });
 
+test('batching writer: close sends nothing more and resolves once the requests in flight have answered', async () => {
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const s = system(async () => {
+    await gate;
+    return [];
+  });
+  const w = writer(s.submit, { maxBatchSize: 2, maxInFlightRequests: 1 });
+  for (const r of ['a', 'b', 'c', 'd']) void w.write(r);
+  let closed = false;
+  const closing = w.close().then(() => (closed = true));
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.not.ok(closed, 'still closing while the request for a and b is in flight');
+  release();
+  await closing;
+  assert.equal(s.taken, ['a', 'b'], 'the request in flight answered; c and d were not sent');
+});
+
 test('batching writer: bad options name the option', () => {
   assert.throws(() => writer(system().submit, { maxBatchSize: 0 }), /maxBatchSize must be a whole number >= 1/);
 });

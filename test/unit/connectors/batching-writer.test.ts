@@ -27,6 +27,17 @@ function system(answer: (batch: readonly string[], call: number) => readonly Rej
   return { submit, taken, batches, maxInFlight: () => maxInFlight };
 }
 
+/** A system that holds every request until `release()`, then takes it whole. */
+function heldSystem() {
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const s = system(async () => {
+    await gate;
+    return [];
+  });
+  return { s, release };
+}
+
 const fast = { initialDelay: 1, maxDelay: 4 };
 
 function writer(submit: BatchingWriterOptions<string, string>['submit'], options: Partial<BatchingWriterOptions<string, string>> = {}) {
@@ -109,12 +120,7 @@ test('batching writer: an entry above the size limit fails at once, naming it', 
 });
 
 test('batching writer: write holds back the records behind it while too many entries are outstanding', async () => {
-  let release: () => void = () => {};
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  const s = system(async () => {
-    await gate;
-    return [];
-  });
+  const { s, release } = heldSystem();
   const w = writer(s.submit, { maxBatchSize: 2, maxInFlightRequests: 1, maxBufferedEntries: 4 });
   const results = ['a', 'b', 'c', 'd'].map((r) => w.write(r));
   assert.is(results[3] instanceof Promise, true, 'the 4th outstanding entry waits');
@@ -130,12 +136,7 @@ test('batching writer: write holds back the records behind it while too many ent
 });
 
 test('batching writer: close sends nothing more and resolves once the requests in flight have answered', async () => {
-  let release: () => void = () => {};
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  const s = system(async () => {
-    await gate;
-    return [];
-  });
+  const { s, release } = heldSystem();
   const w = writer(s.submit, { maxBatchSize: 2, maxInFlightRequests: 1 });
   for (const r of ['a', 'b', 'c', 'd']) void w.write(r);
   let closed = false;

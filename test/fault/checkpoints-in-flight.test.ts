@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { collectionSource, fixedDelayRestart, JobFailedError, map, memoryStore, pipeline, StoreUnresponsiveError } from 'onceflow';
-import type { Checkpoint, JobEvent, SnapshotStore } from 'onceflow';
+import type { Checkpoint, JobEvent, JobHandle, SnapshotStore } from 'onceflow';
 import { memorySink } from 'onceflow/testing';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -87,16 +87,21 @@ test('a save that answers after the checkpoint timeout: the checkpoint is report
   assert.equal(differences(sink.committed, records), { duplicates: 0, missing: 0, outOfOrder: 0 });
 });
 
-test('a save that never answers: checkpoint-failed, then the job fails naming the store instead of hanging', async () => {
-  const failing = { now: false };
-  const sink = memorySink<number>();
-  const handle = job('hung-save', slowStore(2, Infinity, () => {}), failing, sink, 150).start();
+/** What a started job ended with (its error, or 'finished'), or 'still running after 5 s'; and its events. */
+async function howItEnds(handle: JobHandle): Promise<{ error: unknown; events: JobEvent[] }> {
   const events: JobEvent[] = [];
   handle.events.subscribe((e) => events.push(e));
   let watchdog: NodeJS.Timeout | undefined;
   const hang = new Promise((resolve) => (watchdog = setTimeout(() => resolve('still running after 5 s'), 5_000)));
   const error = await Promise.race([handle.done.then(() => 'finished', (e: unknown) => e), hang]);
   clearTimeout(watchdog);
+  return { error, events };
+}
+
+test('a save that never answers: checkpoint-failed, then the job fails naming the store instead of hanging', async () => {
+  const failing = { now: false };
+  const sink = memorySink<number>();
+  const { error, events } = await howItEnds(job('hung-save', slowStore(2, Infinity, () => {}), failing, sink, 150).start());
   assert.instance(error, JobFailedError, String(error));
   assert.instance((error as JobFailedError).cause, StoreUnresponsiveError);
   assert.match((error as Error).message, /snapshot store has not finished saving a checkpoint of job 'hung-save'/);
@@ -116,13 +121,7 @@ test('a commit that never answers: checkpoint-failed naming the committer, then 
       };
     },
   };
-  const handle = job('hung-commit', memoryStore(), { now: false }, hanging, 150).start();
-  const events: JobEvent[] = [];
-  handle.events.subscribe((e) => events.push(e));
-  let watchdog: NodeJS.Timeout | undefined;
-  const hang = new Promise((resolve) => (watchdog = setTimeout(() => resolve('still running after 5 s'), 5_000)));
-  const error = await Promise.race([handle.done.then(() => 'finished', (e: unknown) => e), hang]);
-  clearTimeout(watchdog);
+  const { error, events } = await howItEnds(job('hung-commit', memoryStore(), { now: false }, hanging, 150).start());
   assert.instance(error, JobFailedError, String(error));
   assert.instance((error as JobFailedError).cause, StoreUnresponsiveError);
   const failed = events.find((e) => e.type === 'checkpoint-failed' && e.checkpointId === 2);

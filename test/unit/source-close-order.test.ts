@@ -10,6 +10,8 @@ import { fixedDelayRestart, memoryStore, pipeline } from 'onceflow';
 import type { Source, SourceSplit } from 'onceflow';
 import { memorySink } from 'onceflow/testing';
 
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
 /** An unbounded source of numbers that logs what its reader is told. */
 function loggingSource(log: string[]): Source<number, 'exactly-once', 'deterministic', SourceSplit, number> {
   const split: SourceSplit = { splitId: 'numbers' };
@@ -46,7 +48,7 @@ function loggingSource(log: string[]): Source<number, 'exactly-once', 'determini
 
 test('a drained job tells the reader the final checkpoint completed, then closes it', async () => {
   const log: string[] = [];
-  const handle = pipeline({ id: 'close-order', checkpoints: { interval: 20, store: memoryStore() }, logger: { debug() {}, info() {}, warn() {}, error() {} }, signals: false })
+  const handle = pipeline({ id: 'close-order', checkpoints: { interval: 20, store: memoryStore() }, logger: silent, signals: false })
     .from(loggingSource(log))
     .to(memorySink<number>())
     .start();
@@ -106,7 +108,6 @@ function slowClosingSource(log: string[], closeMs: number, failFirstAttempt: boo
   };
 }
 
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 test('a stopped job has closed its reader and enumerator when stop() resolves', async () => {
   const log: string[] = [];
